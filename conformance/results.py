@@ -1,0 +1,169 @@
+"""What a run saw: statuses, findings with evidence, per-check results and the whole run.
+
+Records are frozen dataclasses with tuples for sequences. Reporters are pure functions of
+`RunResult`. Exchanges are recorded already redacted (see `client.py`), so no record here
+can carry a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from conformance.spec import ContractNote, DocLocation, Level
+
+JSON = Any
+
+_ORDER = {"skip": 0, "pass": 1, "fail": 2, "error": 3}
+
+
+class Status(StrEnum):
+    """Outcome of one check. Ordered SKIP < PASS < FAIL < ERROR; a group takes its highest."""
+
+    SKIP = "skip"
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _ORDER[self.value]
+
+
+def worst(statuses: list[Status] | tuple[Status, ...]) -> Status:
+    """Highest status of a group (PASS for an empty group)."""
+    return max(statuses, key=lambda s: s.rank, default=Status.PASS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedRequest:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]  # secrets already masked
+    body: str | None  # text, cut at the recording limit
+    body_truncated: bool = False
+    body_size: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedResponse:
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]  # secrets already masked
+    body: str  # text (invalid UTF-8 replaced), cut at the recording limit
+    body_truncated: bool = False
+    body_size: int = 0  # bytes read (may stop at the read limit)
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exchange:
+    """One request and what came back (or why nothing usable did)."""
+
+    request: RecordedRequest
+    response: RecordedResponse | None
+    error: str | None = None
+    curl: str = ""  # a command that reproduces the request, token replaced by $CONFORMANCE_TOKEN
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    expected: str = ""
+    actual: str = ""
+    exchange: Exchange | None = None
+    seed: int | None = None
+    input: JSON = None  # the (shrunk) generated body for generated tests
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One way the target broke the requirement. `location` is e.g. `response.status` or `/id`."""
+
+    message: str
+    location: str = ""
+    evidence: Evidence | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckInfo:
+    """Identity of a check as reports show it."""
+
+    id: str
+    level: Level
+    requirement: str
+    source: str  # "doc" or an outside reference, e.g. "OData 4.01 Part 1 §11.4.2"
+    doc: DocLocation | None
+    title: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    check: CheckInfo
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None  # why the harness could not decide (status ERROR), or why it skipped
+    duration_s: float = 0.0
+    requests: int = 0
+    notes: tuple[str, ...] = ()  # e.g. "built on a weak fact: ...", "alias accepted: ..."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    """A whole run. `config` is the redacted configuration as a plain mapping."""
+
+    harness_version: str
+    config: dict[str, JSON]
+    target: str
+    spec_file: str
+    doc_file: str
+    doc_sha256: str
+    seed: int | None
+    started_at: str  # ISO 8601 UTC
+    finished_at: str
+    results: tuple[CheckResult, ...]
+    failing_levels: tuple[Level, ...] = (Level.MUST,)
+    contract: tuple[ContractNote, ...] = ()
+    notes: tuple[str, ...] = ()  # run-wide notes, e.g. aliases used
+
+    @property
+    def verdict(self) -> str:
+        """'error', 'fail' or 'pass' (pass also when only non-counting levels failed)."""
+        if any(r.status is Status.ERROR for r in self.results):
+            return "error"
+        if any(r.status is Status.FAIL and r.check.level in self.failing_levels for r in self.results):
+            return "fail"
+        return "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1, "error": 3}[self.verdict]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{level: {status: n}} for every level and status, zeros included."""
+        out = {lv.value: {st.value: 0 for st in Status} for lv in Level}
+        for r in self.results:
+            out[r.check.level.value][r.status.value] += 1
+        return out
+
+
+def result_rank(r: CheckResult) -> tuple[int, int, str]:
+    """Sort key that puts what a reader must see first: errors, then failures by level, then the rest."""
+    level_rank = {Level.MUST: 0, Level.SHOULD: 1, Level.MAY: 2}[r.check.level]
+    return (-r.status.rank, level_rank, r.check.id)
+
+
+__all__ = [
+    "CheckInfo",
+    "CheckResult",
+    "Evidence",
+    "Exchange",
+    "Finding",
+    "RecordedRequest",
+    "RecordedResponse",
+    "RunResult",
+    "Status",
+    "result_rank",
+    "worst",
+]

@@ -1,0 +1,338 @@
+"""The derived contract as pure data: what one doc page says a create operation must do.
+
+Every fact keeps where it came from (`DocLocation`) and how it was found (`How`), with a
+confidence, so checks built on a weak fact can say so and reports can cite the doc line.
+A `Spec` round-trips through plain JSON (`to_json` / `spec_from_json`): the derived OpenAPI
+file carries it under `x-conformance`, so `--spec file.openapi.yaml` loses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+JSON = Any  # a value parsed from or written to JSON
+
+SPEC_FORMAT = 1  # bump when the `to_json` shape changes
+
+GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+GUID_RE = re.compile(GUID_PATTERN)
+
+
+class Level(StrEnum):
+    """RFC 2119 strength of a requirement."""
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    MAY = "MAY"
+
+
+class How(StrEnum):
+    """How a fact was found on the page."""
+
+    MARKER = "marker"  # "Required." / "Optional." in a description
+    COLUMN = "column"  # a Yes/No "Required" column
+    PROSE = "prose"  # running text ("you must specify ...")
+    TABLE_INTRO = "table-intro"  # the table's intro calls its rows required, rows unmarked
+    EXAMPLE = "example"  # an example request or response
+    ANNOTATION = "annotation"  # a <!-- { "blockType": ... } --> annotation
+    SECTION = "section"  # a section's text (HTTP request block, Response prose, headers table)
+    RESOURCE = "resource"  # the resource page beside the api page
+    DEFAULT = "default"  # nothing on the page; a documented default of the harness
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocLocation:
+    """A place on the doc page: file, 1-based line, section heading and an anchor inside it."""
+
+    file: str
+    line: int
+    section: str = ""
+    anchor: str = ""
+
+    def cite(self) -> str:
+        """Human form, e.g. `create.md:50 (Request body, userId)`."""
+        inner = ", ".join(x for x in (self.section, self.anchor) if x)
+        return f"{self.file}:{self.line}" + (f" ({inner})" if inner else "")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact(Generic[T]):
+    """One derived value with its provenance and a confidence in [0, 1]."""
+
+    value: T
+    where: DocLocation
+    how: How
+    confidence: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Header:
+    """A request header from the headers table."""
+
+    name: str
+    required: bool
+    value: str  # the documented value or hint, e.g. "Bearer {token}" or "application/json"
+    where: DocLocation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Property:
+    """A request/response body property and its JSON Schema."""
+
+    name: str
+    doc_type: str  # as written on the page, e.g. "DateTimeOffset", "Collection(String)"
+    schema: dict[str, JSON]  # JSON Schema for a non-null value
+    nullable: bool
+    required: Fact[bool]
+    read_only: bool = False
+    description: str = ""
+    where: DocLocation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Example:
+    """One example request/response pair from the Examples section."""
+
+    name: str
+    request_body: JSON
+    request_headers: tuple[tuple[str, str], ...]
+    request_where: DocLocation | None
+    response_status: int | None
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: JSON
+    response_where: DocLocation | None
+    response_odata_annotation: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operation:
+    """The create operation a page documents."""
+
+    title: str
+    method: Fact[str]
+    paths: tuple[Fact[str], ...]  # first is the one tested; placeholders like {id} kept
+    headers: tuple[Header, ...]
+    properties: tuple[Property, ...]
+    success_status: Fact[int]
+    odata_type: Fact[str] | None  # the value documented for the response body's @odata.type
+    id_format: Fact[str]  # "guid" or "string"
+    examples: tuple[Example, ...]
+    resource: str  # resource type name, e.g. "outboundSharedUserProfile"
+    additional_properties: bool = False  # may a client send properties the page does not list?
+
+    @property
+    def path(self) -> str:
+        return self.paths[0].value
+
+    @property
+    def required(self) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.required.value)
+
+    def property(self, name: str) -> Property | None:
+        return next((p for p in self.properties if p.name == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractNote:
+    """A doc-lint finding: something on the page a reader of the verdict should know."""
+
+    severity: str  # "error", "warning" or "info"
+    code: str  # stable, e.g. "DOC-TODO"
+    message: str
+    where: DocLocation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Spec:
+    """Everything derived from one doc page."""
+
+    doc_file: str  # file name of the page, as cited in DocLocations
+    doc_sha256: str
+    title: str
+    version: str  # "beta", "v1.0" or "" when unknown
+    operation: Operation
+    landmarks: tuple[DocLocation, ...] = ()  # headings, table rows and blocks, for DocRef binding
+    notes: tuple[ContractNote, ...] = ()
+
+    def to_json(self) -> dict[str, JSON]:
+        """Plain JSON form (stable key order), inverse of `spec_from_json`."""
+        return {"format": SPEC_FORMAT, **_dump(self)}
+
+    def locate(self, section: str, anchor: str = "") -> DocLocation | None:
+        """The landmark with this section heading and anchor (case-insensitive), or None."""
+        s, a = section.casefold(), anchor.casefold()
+        for mark in self.landmarks:
+            if mark.section.casefold() == s and mark.anchor.casefold() == a:
+                return mark
+        return None
+
+
+def request_schema(op: Operation) -> dict[str, JSON]:
+    """JSON Schema (2020-12) of a valid request body."""
+    props: dict[str, JSON] = {}
+    for p in op.properties:
+        if p.read_only:
+            continue
+        props[p.name] = _nullable(p.schema) if p.nullable else dict(p.schema)
+    schema: dict[str, JSON] = {
+        "type": "object",
+        "properties": props,
+        "required": [p.name for p in op.required if not p.read_only],
+        "additionalProperties": op.additional_properties,
+    }
+    # OData control information such as "@odata.type" is always allowed in a request.
+    schema["patternProperties"] = {"^@": {}}
+    return schema
+
+
+def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[str, JSON]:
+    """JSON Schema (2020-12) of the success response body; `odata_types` adds accepted aliases."""
+    props: dict[str, JSON] = {}
+    for p in op.properties:
+        props[p.name] = _nullable(p.schema) if p.nullable else dict(p.schema)
+    id_schema: dict[str, JSON] = {"type": "string", "minLength": 1}
+    if op.id_format.value == "guid":
+        id_schema["pattern"] = GUID_PATTERN
+    props["id"] = id_schema
+    required = ["id"]
+    if op.odata_type is not None:
+        allowed = [op.odata_type.value, *[t for t in odata_types if t != op.odata_type.value]]
+        props["@odata.type"] = {"enum": allowed}
+        required.append("@odata.type")
+    return {
+        "type": "object",
+        "properties": props,
+        "required": required,
+    }
+
+
+def _nullable(schema: dict[str, JSON]) -> dict[str, JSON]:
+    # anyOf rather than type: [x, "null"]: schemathesis treats the latter badly with formats.
+    return {"anyOf": [dict(schema), {"type": "null"}]}
+
+
+# -- JSON round trip -------------------------------------------------------------------------
+
+
+
+def _dump(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            out[f.name] = _dump(getattr(obj, f.name))
+        return out
+    if isinstance(obj, StrEnum):
+        return obj.value
+    if isinstance(obj, tuple | list):
+        return [_dump(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _dump(v) for k, v in obj.items()}
+    return obj
+
+
+def _loc(d: dict[str, Any] | None) -> DocLocation | None:
+    return None if d is None else DocLocation(**d)
+
+
+def _fact(d: dict[str, Any]) -> Fact[Any]:
+    return Fact(
+        value=d["value"],
+        where=DocLocation(**d["where"]),
+        how=How(d["how"]),
+        confidence=d.get("confidence", 1.0),
+        note=d.get("note", ""),
+    )
+
+
+def _pairs(items: list[list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+def spec_from_json(data: dict[str, JSON]) -> Spec:
+    """Rebuild a `Spec` from `Spec.to_json()` output. Raises KeyError/TypeError/ValueError if malformed."""
+    if data.get("format") != SPEC_FORMAT:
+        raise ValueError(f"spec format {data.get('format')!r}, this harness reads {SPEC_FORMAT}")
+    o = data["operation"]
+    op = Operation(
+        title=o["title"],
+        method=_fact(o["method"]),
+        paths=tuple(_fact(p) for p in o["paths"]),
+        headers=tuple(
+            Header(name=h["name"], required=h["required"], value=h["value"], where=DocLocation(**h["where"]))
+            for h in o["headers"]
+        ),
+        properties=tuple(
+            Property(
+                name=p["name"],
+                doc_type=p["doc_type"],
+                schema=p["schema"],
+                nullable=p["nullable"],
+                required=_fact(p["required"]),
+                read_only=p.get("read_only", False),
+                description=p.get("description", ""),
+                where=DocLocation(**p["where"]),
+            )
+            for p in o["properties"]
+        ),
+        success_status=_fact(o["success_status"]),
+        odata_type=None if o["odata_type"] is None else _fact(o["odata_type"]),
+        id_format=_fact(o["id_format"]),
+        examples=tuple(
+            Example(
+                name=e["name"],
+                request_body=e["request_body"],
+                request_headers=_pairs(e["request_headers"]),
+                request_where=_loc(e["request_where"]),
+                response_status=e["response_status"],
+                response_headers=_pairs(e["response_headers"]),
+                response_body=e["response_body"],
+                response_where=_loc(e["response_where"]),
+                response_odata_annotation=e.get("response_odata_annotation"),
+            )
+            for e in o["examples"]
+        ),
+        resource=o["resource"],
+        additional_properties=o.get("additional_properties", False),
+    )
+    return Spec(
+        doc_file=data["doc_file"],
+        doc_sha256=data["doc_sha256"],
+        title=data["title"],
+        version=data["version"],
+        operation=op,
+        landmarks=tuple(DocLocation(**m) for m in data.get("landmarks", ())),
+        notes=tuple(
+            ContractNote(
+                severity=n["severity"], code=n["code"], message=n["message"], where=DocLocation(**n["where"])
+            )
+            for n in data.get("notes", ())
+        ),
+    )
+
+
+__all__ = [
+    "GUID_PATTERN",
+    "GUID_RE",
+    "JSON",
+    "ContractNote",
+    "DocLocation",
+    "Example",
+    "Fact",
+    "Header",
+    "How",
+    "Level",
+    "Operation",
+    "Property",
+    "Spec",
+    "request_schema",
+    "response_schema",
+    "spec_from_json",
+]
