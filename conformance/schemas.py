@@ -1,0 +1,64 @@
+"""JSON Schema validation with format checking that does not depend on optional packages.
+
+jsonschema checks no format unless told to, and its `date-time` check silently passes when
+the optional `rfc3339-validator` is absent. The harness registers its own checkers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from conformance.spec import GUID_RE
+
+JSON = Any
+
+# RFC 3339 date-time (OData DateTimeOffset): date, 'T', time, optional fraction, mandatory offset.
+_DATETIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
+)
+
+FORMAT_CHECKER = FormatChecker(formats=())
+
+
+@FORMAT_CHECKER.checks("date-time")
+def is_datetime(value: object) -> bool:
+    """True for an RFC 3339 date-time with offset; non-strings pass (type is checked elsewhere)."""
+    if not isinstance(value, str):
+        return True
+    return parse_datetime(value) is not None
+
+
+@FORMAT_CHECKER.checks("uuid")
+def is_guid(value: object) -> bool:
+    """GUID shape 8-4-4-4-12 hex, any case, no variant bits demanded."""
+    if not isinstance(value, str):
+        return True
+    return GUID_RE.match(value) is not None
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """The instant an RFC 3339 date-time names, or None if it is not one."""
+    m = _DATETIME_RE.match(value)
+    if m is None:
+        return None
+    text = value.upper().replace("Z", "+00:00")
+    if m.group(7) and len(m.group(7)) > 7:  # fromisoformat takes at most 6 fraction digits
+        text = text.replace(m.group(7), m.group(7)[:7])
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def validation_errors(instance: JSON, schema: dict[str, JSON]) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for each way `instance` breaks `schema`, formats included, sorted."""
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    out = []
+    for err in validator.iter_errors(instance):
+        pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
+        out.append((pointer if err.absolute_path else "", err.message))
+    return sorted(out)
