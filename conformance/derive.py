@@ -50,7 +50,7 @@ class ResourceProperty:
     doc_type: str
     description: str
     nullable: bool | None  # None: the page does not say
-    read_only: bool
+    read_only: bool  # says read-only and does not also call itself required
     schema: dict[str, JSON]
     line: int
     file: str
@@ -120,10 +120,10 @@ def doc_type_schema(doc_type: str, *, enum_hint: bool = False) -> dict[str, JSON
     text = _plain(raw).replace("(Optional)", "").replace("(optional)", "").strip()
     m = re.fullmatch(r"(?i)collection\s*\(\s*(.+?)\s*\)", text) or re.fullmatch(r"(?i)(.+?)\s+collection", text)
     if m:
-        inner_raw = raw if links else m.group(1)
-        inner = doc_type_schema(inner_raw if links else m.group(1), enum_hint=enum_hint)
-        if links and re.search(r"(?i)collection", inner_raw):
+        if links:
             inner = _link_schema(links[0][1], enum_hint)
+        else:
+            inner = doc_type_schema(m.group(1), enum_hint=enum_hint)
         return {"type": "array", "items": inner}
     key = text.casefold().removeprefix("edm.")
     if key in _PRIMITIVES:
@@ -195,7 +195,8 @@ def read_resource_page(path: Path) -> dict[str, ResourceProperty] | None:
                 doc_type=_plain(doc_type),
                 description=_plain(desc),
                 nullable=_says_nullable(desc),
-                read_only=_says_read_only(desc),
+                # "Required. Read-only." contradicts itself; the api page decides then.
+                read_only=_says_read_only(desc) and _row_marker(desc, "") is not True,
                 schema=doc_type_schema(doc_type, enum_hint=_ENUM_HINT_RE.search(desc) is not None),
                 line=row.line,
                 file=path.name,
@@ -370,7 +371,9 @@ def parse_http_block(block: CodeBlock) -> HttpMessage:
 
 # -- the page --------------------------------------------------------------------------------------
 
-_REQ_MARK_RE = re.compile(r"(?i)^\s*(required|optional)\s*[.:]|\b(required|optional)\s*\.?\s*$")
+_REQ_MARK_RE = re.compile(
+    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|$)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*$"
+)
 _CONDITIONAL_RE = re.compile(
     r"(?i)\bonly (needs|need|has) to be (specified|set|provided)\b|\b(required|needed) only (if|when)\b"
     r"|\bonly (required|needed) (if|when)\b"
@@ -641,7 +644,8 @@ def _property(
         nullable = rp.nullable
     if nullable is None and base is not None:
         nullable = base[1]
-    read_only = _says_read_only(desc) or (rp is not None and rp.read_only)
+    # A property the api page requires is writable on create, whatever the resource page says.
+    read_only = _says_read_only(desc) or (rp is not None and rp.read_only and not required.value)
     return Property(
         name=name,
         doc_type=doc_type,
@@ -701,12 +705,9 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
         any_required_mark = any(m is not None and m[0] for *_, m in rows)
         any_mark = any(m is not None for *_, m in rows)
 
-        def read_only(name: str, desc: str) -> bool:
-            rp = (res or {}).get(name)
-            return _says_read_only(desc) or (rp is not None and rp.read_only)
-
         unmarked = [(name, desc) for _, name, desc, _, m in rows if m is None]
-        stub = intro_required and not any_mark and any(n == "id" or read_only(n, d) for n, d in unmarked)
+        # The doc-stub generator dumps every resource property (key `id` included) under a "required" intro.
+        stub = intro_required and not any_mark and any(n == "id" or _says_read_only(d) for n, d in unmarked)
         for row, name, desc, type_cell, mark in rows:
             where = ctx.loc(row.line, table.section, name)
             if mark is not None:
@@ -717,7 +718,7 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
                     why = "table intro calls every row required but lists server-set properties (doc-stub table)"
                 elif any_required_mark:
                     why = "table intro says required, but other rows carry explicit Required. markers"
-                elif read_only(name, desc):
+                elif _says_read_only(desc):
                     why = "read-only property"
                 elif _CONDITIONAL_RE.search(_plain(desc)):
                     why = "description makes it conditional"

@@ -1,0 +1,167 @@
+"""Derive every corpus page and compare with the hand-checked labels, field by field.
+
+Run: `python benchmarks/derive_accuracy.py [--corpus DIR] [--min 0.95]`. Exits 1 if any field is
+below the minimum or any page crashes, 2 if the corpus is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from conformance.derive import derive_page  # noqa: E402
+from conformance.errors import HarnessError  # noqa: E402
+from conformance.spec import GUID_RE, How, Spec  # noqa: E402
+
+
+def corpus_dir() -> Path:
+    """`CONFORMANCE_CORPUS`, else `../shared/corpus/graph-docs` beside the checkout."""
+    env = os.environ.get("CONFORMANCE_CORPUS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "graph-docs"
+
+
+def _required(spec: Spec, *hows: How) -> list[str]:
+    return sorted(p.name for p in spec.operation.properties if p.required.value and p.required.how in hows)
+
+
+def _first_response(spec: Spec) -> Any:
+    return next((e for e in spec.operation.examples if e.response_where is not None), None)
+
+
+def _body_odata(spec: Spec) -> str | None:
+    odata = spec.operation.odata_type
+    return odata.value if odata is not None and odata.how == How.EXAMPLE else None
+
+
+def _annotation_odata(spec: Spec) -> str | None:
+    ex = _first_response(spec)
+    return None if ex is None else ex.response_odata_annotation
+
+
+def _id_is_guid(spec: Spec) -> bool:
+    return spec.operation.id_format.value == "guid"
+
+
+def _example_responses(spec: Spec) -> list[dict[str, Any]]:
+    out = []
+    for e in spec.operation.examples:
+        if e.response_where is None:
+            continue
+        body = e.response_body if isinstance(e.response_body, dict) else {}
+        rid = body.get("id")
+        out.append(
+            {
+                "status": e.response_status,
+                "annotation_odata_type": e.response_odata_annotation,
+                "body_odata_type": body.get("@odata.type"),
+                "id": rid,
+                "id_is_guid": isinstance(rid, str) and GUID_RE.match(rid) is not None,
+            }
+        )
+    return out
+
+
+def _label_example_responses(label: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("status", "annotation_odata_type", "body_odata_type", "id", "id_is_guid")
+    return [{k: r.get(k) for k in keys} for r in label.get("example_responses", [])]
+
+
+# field name -> (what the label says, what the derived spec says)
+FIELDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any]]] = {
+    "title": (lambda lb: lb["title"], lambda s: s.title),
+    "version": (lambda lb: lb["version"], lambda s: s.version),
+    "method": (lambda lb: lb["method"], lambda s: s.operation.method.value),
+    "paths": (lambda lb: lb["paths"], lambda s: [p.value for p in s.operation.paths]),
+    "success_status": (lambda lb: lb["success_status"], lambda s: s.operation.success_status.value),
+    "required_body_properties": (
+        lambda lb: sorted(lb.get("required_body_properties") or []),
+        lambda s: _required(s, How.MARKER, How.COLUMN),
+    ),
+    "required_per_prose": (
+        lambda lb: sorted(lb.get("required_per_prose") or []),
+        lambda s: _required(s, How.PROSE),
+    ),
+    "required_per_table_intro_unmarked": (
+        lambda lb: sorted(lb.get("required_per_table_intro_unmarked") or []),
+        lambda s: _required(s, How.TABLE_INTRO),
+    ),
+    "response_odata_type": (lambda lb: lb.get("response_odata_type"), _body_odata),
+    "response_annotation_odata_type": (lambda lb: lb.get("response_annotation_odata_type"), _annotation_odata),
+    "response_id_is_guid": (lambda lb: bool(lb.get("response_id_is_guid")), _id_is_guid),
+    "example_responses": (_label_example_responses, _example_responses),
+}
+
+
+@dataclass
+class Outcome:
+    """Comparison of every labelled page."""
+
+    total: int = 0
+    right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    diffs: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # file, field, expected, got
+    crashes: list[tuple[str, str]] = field(default_factory=list)
+
+    def accuracy(self, name: str) -> float:
+        return self.right[name] / self.total if self.total else 0.0
+
+
+def compare(corpus: Path) -> Outcome:
+    """Derive each labelled page under `corpus` and compare it with its labels."""
+    labels = yaml.safe_load((corpus / "labels.yaml").read_text(encoding="utf-8"))
+    out = Outcome()
+    for label in labels:
+        out.total += 1
+        path = corpus / label["file"]
+        try:
+            spec = derive_page(path)
+        except HarnessError as exc:
+            out.crashes.append((label["file"], str(exc)))
+            continue
+        except Exception:
+            out.crashes.append((label["file"], traceback.format_exc(limit=3)))
+            continue
+        for name, (want, got) in FIELDS.items():
+            expected, actual = want(label), got(spec)
+            if expected == actual:
+                out.right[name] += 1
+            else:
+                out.diffs.append((label["file"], name, expected, actual))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--min", type=float, default=0.95)
+    args = parser.parse_args(argv)
+    corpus = args.corpus or corpus_dir()
+    if not (corpus / "labels.yaml").is_file():
+        print(f"corpus not found at {corpus} (set CONFORMANCE_CORPUS)", file=sys.stderr)
+        return 2
+    out = compare(corpus)
+    print(f"{'field':40} accuracy")
+    for name in FIELDS:
+        print(f"{name:40} {out.accuracy(name):7.1%}  ({out.right[name]}/{out.total})")
+    for file, name, expected, actual in out.diffs:
+        print(f"DIFF {file} {name}: expected {expected!r}, got {actual!r}")
+    for file, err in out.crashes:
+        print(f"CRASH {file}: {err}")
+    low = [n for n in FIELDS if out.accuracy(n) < args.min]
+    print(f"pages {out.total}, crashes {len(out.crashes)}, fields below {args.min:.0%}: {', '.join(low) or 'none'}")
+    return 1 if low or out.crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
