@@ -65,6 +65,8 @@ class Exchange:
     response: RecordedResponse | None
     error: str | None = None
     curl: str = ""  # a command that reproduces the request, token replaced by $CONFORMANCE_TOKEN
+    attempts: int = 1  # more than 1 when a 429/503 with Retry-After was retried; this is the last attempt
+    retry_wait_s: float = 0.0  # total time waited between those attempts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
