@@ -19,9 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.derive import derive_page  # noqa: E402
-from conformance.errors import HarnessError  # noqa: E402
-from conformance.spec import GUID_RE, How, Spec  # noqa: E402
+from conformance.derive import derive_page
+from conformance.errors import HarnessError
+from conformance.spec import GUID_RE, How, Spec
 
 
 def corpus_dir() -> Path:
@@ -98,7 +98,10 @@ FIELDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any]]]
         lambda s: _required(s, How.TABLE_INTRO),
     ),
     "response_odata_type": (lambda lb: lb.get("response_odata_type"), _body_odata),
-    "response_annotation_odata_type": (lambda lb: lb.get("response_annotation_odata_type"), _annotation_odata),
+    "response_annotation_odata_type": (
+        lambda lb: lb.get("response_annotation_odata_type"),
+        _annotation_odata,
+    ),
     "response_id_is_guid": (lambda lb: bool(lb.get("response_id_is_guid")), _id_is_guid),
     "example_responses": (_label_example_responses, _example_responses),
 }
@@ -159,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     for file, err in out.crashes:
         print(f"CRASH {file}: {err}")
     low = [n for n in FIELDS if out.accuracy(n) < args.min]
-    print(f"pages {out.total}, crashes {len(out.crashes)}, fields below {args.min:.0%}: {', '.join(low) or 'none'}")
+    print(
+        f"pages {out.total}, crashes {len(out.crashes)}, "
+        f"fields below {args.min:.0%}: {', '.join(low) or 'none'}"
+    )
     return 1 if low or out.crashes else 0
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.docparse import CodeBlock, Page, Paragraph, Table, parse_page
+from conformance.docparse import CodeBlock, Page, Paragraph, parse_page
 from conformance.errors import DocParseError
 from conformance.spec import (
     GUID_RE,
@@ -27,8 +27,8 @@ from conformance.spec import (
 
 __all__ = [
     "HttpMessage",
-    "ResourceProperty",
     "ResourceLookup",
+    "ResourceProperty",
     "derive_page",
     "derive_text",
     "doc_type_schema",
@@ -118,7 +118,9 @@ def doc_type_schema(doc_type: str, *, enum_hint: bool = False) -> dict[str, JSON
     raw = doc_type.strip()
     links = _LINK_RE.findall(raw)
     text = _plain(raw).replace("(Optional)", "").replace("(optional)", "").strip()
-    m = re.fullmatch(r"(?i)collection\s*\(\s*(.+?)\s*\)", text) or re.fullmatch(r"(?i)(.+?)\s+collection", text)
+    m = re.fullmatch(r"(?i)collection\s*\(\s*(.+?)\s*\)", text) or re.fullmatch(
+        r"(?i)(.+?)\s+collection", text
+    )
     if m:
         if links:
             inner = _link_schema(links[0][1], enum_hint)
@@ -283,7 +285,7 @@ def lenient_json(text: str) -> tuple[JSON, str]:
         return None, ""
     try:
         return json.loads(text), ""
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     cleaned = _strip_comments(text)
     cleaned = "\n".join(
@@ -292,8 +294,10 @@ def lenient_json(text: str) -> tuple[JSON, str]:
     cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
     try:
         return json.loads(cleaned), ""
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return None, f"example body is not JSON ({exc.msg} at line {exc.lineno})"
+    except ValueError as exc:
+        return None, f"example body is not JSON ({exc})"
     except RecursionError:
         return None, "example body nests too deeply"
 
@@ -340,9 +344,11 @@ def parse_http_block(block: CodeBlock) -> HttpMessage:
     start = ""
     status: int | None = None
     headers: list[tuple[str, str]] = []
-    if idx < len(lines) and re.match(r"^\s*(HTTP/\S+\s+\d{3}|[A-Z]+\s+\S)", lines[idx]) and not lines[
-        idx
-    ].lstrip().startswith(("{", "[")):
+    if (
+        idx < len(lines)
+        and re.match(r"^\s*(HTTP/\S+\s+\d{3}|[A-Z]+\s+\S)", lines[idx])
+        and not lines[idx].lstrip().startswith(("{", "["))
+    ):
         start = lines[idx].strip()
         m = re.match(r"^HTTP/\S+\s+(\d{3})", start)
         status = int(m.group(1)) if m else None
@@ -504,7 +510,9 @@ def _http_request(ctx: _Ctx) -> tuple[Fact[str], tuple[Fact[str], ...], str]:
     page = ctx.page
     rng = section_range(page, "HTTP request")
     if rng is None:
-        raise ctx.fail(1, "no '## HTTP request' section", "expected a section with the POST line in an http block")
+        raise ctx.fail(
+            1, "no '## HTTP request' section", "expected a section with the POST line in an http block"
+        )
     blocks = [b for b in page.blocks if _in(rng, b.line)]
     if not blocks:
         raise ctx.fail(rng[0], "'HTTP request' has no code block", "expected ```http with 'POST /path'")
@@ -635,7 +643,9 @@ def _property(
     if not doc_type:
         doc_type = rp.doc_type if rp else (base[0] if base else "")
         type_cell = type_cell or doc_type
-    enum_hint = _ENUM_HINT_RE.search(desc) is not None or (rp is not None and _ENUM_HINT_RE.search(rp.description))
+    enum_hint = _ENUM_HINT_RE.search(desc) is not None or (
+        rp is not None and _ENUM_HINT_RE.search(rp.description)
+    )
     schema = doc_type_schema(type_cell, enum_hint=bool(enum_hint))
     if not schema and rp is not None:
         schema = dict(rp.schema)
@@ -684,7 +694,9 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
         desc_col = table.column("Description")
         req_col = table.column("Required")
         intro = _plain(table.intro)
-        intro_required = _REQUIRED_INTRO_RE.search(intro) is not None and not re.search(r"(?i)\boptional\b", intro)
+        intro_required = _REQUIRED_INTRO_RE.search(intro) is not None and not re.search(
+            r"(?i)\boptional\b", intro
+        )
         rows = []
         for row in table.rows:
             name = _plain(row.cell(name_col))
@@ -715,7 +727,7 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
             elif intro_required:
                 why = ""
                 if stub:
-                    why = "table intro calls every row required but lists server-set properties (doc-stub table)"
+                    why = "intro calls every row required but the table lists server-set ones (doc stub)"
                 elif any_required_mark:
                     why = "table intro says required, but other rows carry explicit Required. markers"
                 elif _says_read_only(desc):
@@ -730,7 +742,9 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
                     note=why or "the table intro calls its rows required; the row has no marker",
                 )
             else:
-                req = Fact(value=False, where=where, how=How.DEFAULT, confidence=MEDIUM, note="row is unmarked")
+                req = Fact(
+                    value=False, where=where, how=How.DEFAULT, confidence=MEDIUM, note="row is unmarked"
+                )
             if name not in props:
                 props[name] = _property(
                     ctx, name=name, type_cell=type_cell, desc=desc, required=req, where=where, res=res
@@ -779,7 +793,10 @@ def _prose_required(
         token = token.strip().strip(".,;:")
         if not _IDENT_RE.match(token) or token.casefold() == resource.casefold():
             return
-        if token.casefold() in {"id", "json", "post", "true", "false", "null"} and token.casefold() not in known:
+        if (
+            token.casefold() in {"id", "json", "post", "true", "false", "null"}
+            and token.casefold() not in known
+        ):
             return
         name = known.get(token.casefold(), token)
         if name not in found:
@@ -856,9 +873,9 @@ def _examples(ctx: _Ctx) -> tuple[Example, ...]:
     for k, (req, resp) in enumerate(example_blocks(ctx.page), start=1):
         rq = parse_http_block(req) if req else None
         rs = parse_http_block(resp) if resp else None
-        name = str(
-            (req.annotation or {}).get("name", "") if req else ""
-        ) or str((resp.annotation or {}).get("name", "") if resp else "")
+        name = str((req.annotation or {}).get("name", "") if req else "") or str(
+            (resp.annotation or {}).get("name", "") if resp else ""
+        )
         annot = (resp.annotation or {}).get("@odata.type") if resp else None
         out.append(
             Example(
@@ -969,7 +986,9 @@ def _id_format(ctx: _Ctx, examples: tuple[Example, ...]) -> Fact[str]:
         body = msg.body
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             fmt = "guid" if GUID_RE.match(body["id"]) else "string"
-            return Fact(value=fmt, where=ctx.loc(lines.get("id", msg.body_line), block.section), how=How.EXAMPLE)
+            return Fact(
+                value=fmt, where=ctx.loc(lines.get("id", msg.body_line), block.section), how=How.EXAMPLE
+            )
         where = ctx.loc(block.line, block.section)
     else:
         rng = section_range(ctx.page, "Response")

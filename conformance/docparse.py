@@ -1,4 +1,4 @@
-"""Markdown page to records (front matter, headings, tables, fenced blocks, paragraphs), each with its line."""
+"""Markdown page to records: front matter, headings, tables, fenced blocks, paragraphs, with lines."""
 
 from __future__ import annotations
 
@@ -213,7 +213,9 @@ def parse_page(text: str, file: str) -> Page:
     def flush() -> None:
         nonlocal para
         if para:
-            paragraphs.append(Paragraph(text=" ".join(s.strip() for s in para), line=para_line, section=section))
+            paragraphs.append(
+                Paragraph(text=" ".join(s.strip() for s in para), line=para_line, section=section)
+            )
             para = []
 
     while i < n:
