@@ -1,0 +1,275 @@
+"""The check catalogue: `@check`, the registry, and binding checks to a `Spec`.
+
+A check declares an id, an RFC 2119 level, one sentence of requirement, and where the
+requirement comes from: a `DocRef` into the page (for what the page says) or an outside
+`source` (OData, RFC 9110, the Graph guidelines). It is a plain generator over a
+`CheckContext`: it yields one `Finding` per problem and returns quietly on success.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from conformance.errors import CheckDefinitionError, did_you_mean
+from conformance.results import CheckInfo, Finding
+from conformance.spec import DocLocation, Fact, Level, Operation, Spec
+
+if TYPE_CHECKING:
+    from conformance.client import Client, Reply
+
+JSON = Any
+
+_ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
+_OP_FIELDS = {f.name for f in dataclasses.fields(Operation)}
+
+
+class Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a check that cannot judge this target or page; the runner records SKIP with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocRef:
+    """Where on the page a requirement is stated.
+
+    `fact` names a field of `Operation` (e.g. "success_status", "odata_type", "id_format",
+    "paths") or "property:<name>" / "header:<name>"; `section`/`anchor` name a landmark.
+    The first that exists on the page wins.
+    """
+
+    fact: str | None = None
+    section: str | None = None
+    anchor: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckOptions:
+    """Run settings a check may read."""
+
+    seed: int = 0
+    examples: int = 25
+    accept_odata_types: tuple[str, ...] = ()
+    fuzz: bool = True
+
+
+@dataclass(slots=True)
+class CheckContext:
+    """What a check gets: the client, the operation, options, a memo shared by the run's checks."""
+
+    client: Client
+    spec: Spec
+    options: CheckOptions
+    memo: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # the running check's notes (reset per check)
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    @property
+    def op(self) -> Operation:
+        return self.spec.operation
+
+    @property
+    def path(self) -> str:
+        return concrete_path(self.op)
+
+    def unique(self, prefix: str = "conformance") -> str:
+        """A string value no earlier call in this run returned."""
+        self.counter[0] += 1
+        return f"{prefix}-{self.options.seed:x}-{self.counter[0]}"
+
+    def post(self, body: JSON = None, *, raw: bytes | str | None = None, **kw: Any) -> Reply:
+        """POST to the operation's path: `body` as JSON, or `raw` bytes with the caller's headers."""
+        if raw is not None:
+            return self.client.request("POST", self.path, body=raw, **kw)
+        return self.client.request("POST", self.path, json=body, **kw)
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """Compute `make()` once per run and share it between checks (saves requests)."""
+        if key not in self.memo:
+            try:
+                self.memo[key] = ("ok", make())
+            except Exception as exc:  # re-raised for every check that asks, so each records it
+                self.memo[key] = ("raise", exc)
+        kind, value = self.memo[key]
+        if kind == "raise":
+            raise value
+        return value
+
+
+CheckFunc = Callable[[CheckContext], Iterator[Finding]]
+Applies = Callable[[Operation], str | None]  # returns a skip reason, or None when the check applies
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    id: str
+    level: Level
+    requirement: str
+    title: str
+    func: CheckFunc
+    doc: DocRef | None
+    source: str
+    applies: Applies | None
+    kind: str = "probe"  # "probe" (hand-written) or "generated"
+
+    def info(self, where: DocLocation | None, op: Operation | None = None) -> CheckInfo:
+        text = self.requirement.format(**_placeholders(op)) if op is not None else self.requirement
+        return CheckInfo(
+            id=self.id, level=self.level, requirement=text, source=self.source, doc=where,
+            title=self.title, tags=(self.kind,),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoundCheck:
+    """A check resolved against one spec: its doc location and whether it applies."""
+
+    check: Check
+    info: CheckInfo
+    skip_reason: str | None
+    weak_fact: str | None  # a note when the requirement rests on a low-confidence fact
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(
+    id: str,
+    level: Level,
+    requirement: str,
+    *,
+    title: str,
+    doc: DocRef | None = None,
+    source: str = "doc",
+    applies: Applies | None = None,
+    kind: str = "probe",
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check. Refuses duplicate or malformed ids and a check with neither doc nor source."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if not _ID_RE.match(id):
+            raise CheckDefinitionError(f"check id {id!r} must look like AREA-123")
+        if id in REGISTRY:
+            raise CheckDefinitionError(f"check id {id} is declared twice ({func.__qualname__})")
+        if doc is None and source == "doc":
+            raise CheckDefinitionError(f"{id}: a doc-sourced check needs a DocRef")
+        if doc is not None and doc.fact is not None:
+            name = doc.fact.split(":", 1)[0]
+            if name not in _OP_FIELDS | {"property", "header"}:
+                raise CheckDefinitionError(
+                    f"{id}: DocRef fact {doc.fact!r} is not an Operation field{did_you_mean(name, _OP_FIELDS)}"
+                )
+        REGISTRY[id] = Check(
+            id=id, level=level, requirement=requirement, title=title, func=func, doc=doc,
+            source=source, applies=applies, kind=kind,
+        )
+        return func
+
+    return register
+
+
+def catalogue() -> list[Check]:
+    """Every registered check, sorted by id (imports the topic modules once)."""
+    from conformance.checks import create, fuzz, protocol, validation  # noqa: F401 - registration
+
+    return sorted(REGISTRY.values(), key=lambda c: c.id)
+
+
+def bind(spec: Spec) -> list[BoundCheck]:
+    """Resolve each check's DocRef against `spec`; decide which apply to this page."""
+    bound = []
+    for c in catalogue():
+        where, fact = _resolve(c, spec)
+        skip = c.applies(spec.operation) if c.applies else None
+        weak = None
+        if fact is not None and fact.confidence < 0.8:
+            weak = f"rests on a weak fact ({fact.how.value}, confidence {fact.confidence:.2f})" + (
+                f": {fact.note}" if fact.note else ""
+            )
+        bound.append(
+            BoundCheck(check=c, info=c.info(where, spec.operation), skip_reason=skip, weak_fact=weak)
+        )
+    return bound
+
+
+def select(checks: list[BoundCheck], include: tuple[str, ...], exclude: tuple[str, ...]) -> list[BoundCheck]:
+    """Filter by id; a pattern ending in '*' is a prefix. Unknown ids raise `CheckDefinitionError`."""
+    ids = [b.check.id for b in checks]
+    for pattern in (*include, *exclude):
+        if not any(_matches(i, pattern) for i in ids):
+            raise CheckDefinitionError(
+                f"unknown check id {pattern!r}{did_you_mean(pattern, ids)}; `conformance checks` lists them"
+            )
+    out = [b for b in checks if not include or any(_matches(b.check.id, p) for p in include)]
+    return [b for b in out if not any(_matches(b.check.id, p) for p in exclude)]
+
+
+def _matches(check_id: str, pattern: str) -> bool:
+    p = pattern.upper()
+    return check_id.startswith(p[:-1]) if p.endswith("*") else check_id == p
+
+
+def _resolve(c: Check, spec: Spec) -> tuple[DocLocation | None, Fact[Any] | None]:
+    if c.doc is None:
+        return None, None
+    op = spec.operation
+    if c.doc.fact:
+        kind, _, name = c.doc.fact.partition(":")
+        if kind == "property":
+            prop = op.property(name) if name else (op.required[0] if op.required else None)
+            if prop is not None:
+                return prop.required.where, prop.required
+        elif kind == "header":
+            hdr = next((h for h in op.headers if h.name.lower() == name.lower()), None)
+            if hdr is not None:
+                return hdr.where, None
+        else:
+            value = getattr(op, kind)
+            if isinstance(value, tuple) and value and isinstance(value[0], Fact):
+                return value[0].where, value[0]
+            if isinstance(value, Fact):
+                return value.where, value
+    if c.doc.section:
+        mark = spec.locate(c.doc.section, c.doc.anchor) or spec.locate(c.doc.section)
+        if mark is not None:
+            return mark, None
+    return None, None
+
+
+def _placeholders(op: Operation | None) -> dict[str, str]:
+    if op is None:
+        return {}
+    req = [p.name for p in op.required]
+    return {
+        "status": str(op.success_status.value),
+        "odata_type": op.odata_type.value if op.odata_type else "(none documented)",
+        "required": ", ".join(req) if req else "(none)",
+        "id_shape": "GUID shaped (8-4-4-4-12 hex, any case)" if op.id_format.value == "guid" else "a non-empty string",
+        "path": op.path,
+    }
+
+
+def concrete_path(op: Operation) -> str:
+    """The path to call: the first documented path without placeholders, else the first one filled in."""
+    for fact in op.paths:
+        if "{" not in fact.value:
+            return fact.value
+    return re.sub(r"\{[^}]*\}", "conformance-test", op.paths[0].value)
+
+
+__all__ = [
+    "REGISTRY",
+    "BoundCheck",
+    "Check",
+    "CheckContext",
+    "CheckOptions",
+    "DocRef",
+    "Skip",
+    "bind",
+    "catalogue",
+    "check",
+    "concrete_path",
+    "select",
+]

@@ -1,0 +1,173 @@
+"""Helpers the check modules share: sample bodies from the spec, and judgements of replies."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from conformance.results import Evidence, Finding
+from conformance.schemas import parse_datetime
+from conformance.spec import Operation, Property
+
+if TYPE_CHECKING:
+    from conformance.checks import CheckContext
+    from conformance.client import Reply
+
+JSON = Any
+
+SAMPLE_DATETIME = "2024-05-17T09:30:00Z"
+SAMPLE_GUID = "5a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"
+
+
+def finding(
+    message: str, location: str, reply: Reply | None = None, *, expected: str = "", actual: str = "",
+    input: JSON = None, seed: int | None = None,
+) -> Finding:
+    """A Finding with the reply's recorded exchange as evidence."""
+    return Finding(
+        message=message,
+        location=location,
+        evidence=Evidence(
+            expected=expected, actual=actual, exchange=reply.exchange if reply is not None else None,
+            input=input, seed=seed,
+        ),
+    )
+
+
+def non_null(schema: dict[str, JSON]) -> dict[str, JSON]:
+    """The non-null branch of a nullable schema (or the schema itself)."""
+    for branch in schema.get("anyOf", ()):
+        if branch.get("type") != "null":
+            return dict(branch)
+    return schema
+
+
+def sample(schema: dict[str, JSON], ctx: CheckContext, name: str) -> JSON:
+    """A value valid for `schema`, unique for strings without a format."""
+    schema = non_null(schema)
+    if "enum" in schema and schema["enum"]:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    fmt = schema.get("format")
+    if kind == "string" or kind is None:
+        if fmt == "date-time":
+            return SAMPLE_DATETIME
+        if fmt == "date":
+            return SAMPLE_DATETIME[:10]
+        if fmt == "uuid":
+            return SAMPLE_GUID
+        return ctx.unique(name)
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        items = schema.get("items") or {}
+        return [sample(items, ctx, name)] if schema.get("minItems") else []
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: sample(props.get(k, {}), ctx, k) for k in schema.get("required", ())}
+    return ctx.unique(name)
+
+
+def writable(op: Operation) -> list[Property]:
+    return [p for p in op.properties if not p.read_only]
+
+
+def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
+    """Only the required properties, each with a valid value."""
+    return {p.name: sample(p.schema, ctx, p.name) for p in ctx.op.required if not p.read_only}
+
+
+def full_body(ctx: CheckContext) -> dict[str, JSON]:
+    """Every writable property the page lists, each with a valid non-null value."""
+    return {p.name: sample(p.schema, ctx, p.name) for p in writable(ctx.op)}
+
+
+def media_type(reply: Reply) -> str:
+    value = reply.header("content-type") or ""
+    return value.split(";", 1)[0].strip().lower()
+
+
+def status_problem(reply: Reply, expected: int, what: str) -> Finding | None:
+    if reply.status == expected:
+        return None
+    return finding(
+        f"{what} answered {reply.status} {reply.reason}, expected {expected}",
+        "response.status",
+        reply,
+        expected=str(expected),
+        actual=f"{reply.status} {reply.reason}",
+    )
+
+
+def json_object(reply: Reply) -> tuple[dict[str, JSON] | None, Finding | None]:
+    """The reply body as a JSON object, or a Finding saying why it is not one."""
+    try:
+        body = reply.json()
+    except ValueError as exc:
+        return None, finding(f"response body is not JSON: {exc}", "response.body", reply,
+                             expected="a JSON object", actual=_excerpt(reply))
+    if not isinstance(body, dict):
+        return None, finding(f"response body is a JSON {type(body).__name__}, not an object", "response.body",
+                             reply, expected="a JSON object", actual=_excerpt(reply))
+    return body, None
+
+
+def is_4xx(status: int) -> bool:
+    return 400 <= status <= 499
+
+
+def rejection_problem(reply: Reply, what: str, *, input: JSON = None) -> Finding | None:
+    """None if `reply` is a 4xx rejection; else a Finding (a 2xx accepted it, a 5xx crashed)."""
+    if is_4xx(reply.status):
+        return None
+    if reply.status >= 500:
+        verb = "crashed the server"
+    elif 200 <= reply.status <= 299:
+        verb = "was accepted"
+    else:
+        verb = "was not rejected"
+    return finding(
+        f"{what} {verb}: {reply.status} {reply.reason}, expected a 4xx rejection",
+        "response.status", reply, expected="4xx", actual=f"{reply.status} {reply.reason}", input=input,
+    )
+
+
+def same_value(sent: JSON, got: JSON, schema: dict[str, JSON]) -> bool:
+    """Strict JSON equality (1 != true, 1 == 1.0), date-times compared as instants."""
+    fmt = non_null(schema).get("format")
+    if fmt == "date-time" and isinstance(sent, str) and isinstance(got, str):
+        a, b = parse_datetime(sent), parse_datetime(got)
+        if a is not None and b is not None:
+            return a == b
+    return _canon(sent) == _canon(got)
+
+
+def _canon(value: JSON) -> str:
+    def norm(v: JSON) -> JSON:
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return v
+        if isinstance(v, int | float):
+            return float(v)
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        return v
+
+    return json.dumps(norm(value), sort_keys=True, ensure_ascii=False)
+
+
+def _excerpt(reply: Reply, limit: int = 200) -> str:
+    text = reply.content[:limit].decode("utf-8", "replace")
+    return text + ("…" if len(reply.content) > limit else "")
+
+
+def excerpt(value: JSON, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

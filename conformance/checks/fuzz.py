@@ -1,0 +1,223 @@
+"""Generated tests: schemathesis draws bodies from the derived request schema, hypothesis shrinks failures.
+
+The only room that imports schemathesis and hypothesis. Requests still go through the
+harness `Client`, so evidence is redacted and reads are bounded like every other check.
+Whether a drawn body is valid is decided by the harness's own validator (formats on), not
+by the generation mode alone: a "negative" body that happens to be valid is judged as valid.
+"""
+
+from __future__ import annotations
+
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from conformance.checks import CheckContext, DocRef, check
+from conformance.checks._support import (
+    excerpt,
+    finding,
+    json_object,
+    minimal_body,
+    non_null,
+    rejection_problem,
+    same_value,
+    writable,
+)
+from conformance.errors import TargetError
+from conformance.results import Finding
+from conformance.schemas import validation_errors
+from conformance.spec import Level, Operation, request_schema, response_schema
+
+if TYPE_CHECKING:
+    from conformance.client import Reply
+
+JSON = Any
+SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
+
+
+class _CaseFailed(Exception):
+    def __init__(self, found: Finding) -> None:
+        super().__init__(found.message)
+        self.finding = found
+
+
+def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Finding | None:
+    """The first way `reply` is wrong for `body` (valid bodies: success + schema + echo; invalid: 4xx)."""
+    op = ctx.op
+    seed = ctx.options.seed
+    if not valid:
+        return rejection_problem(reply, "a schema-invalid body", input=body)
+    if reply.status != op.success_status.value:
+        return finding(f"a schema-valid body answered {reply.status} {reply.reason}, expected "
+                       f"{op.success_status.value}", "response.status", reply,
+                       expected=str(op.success_status.value), actual=f"{reply.status} {reply.reason}",
+                       input=body, seed=seed)
+    obj, problem = json_object(reply)
+    if obj is None:
+        assert problem is not None
+        return finding(problem.message, problem.location, reply, input=body, seed=seed)
+    errors = validation_errors(obj, response_schema(op, ctx.options.accept_odata_types))
+    if errors:
+        pointer, message = errors[0]
+        return finding(f"response{pointer or ' body'}: {message}", f"response.body{pointer}", reply,
+                       expected="valid per the derived response schema", actual=message, input=body, seed=seed)
+    for name, value in body.items():
+        prop = op.property(name)
+        if prop is None or name.startswith("@"):
+            continue
+        if name not in obj or not same_value(value, obj[name], prop.schema):
+            got = excerpt(obj.get(name)) if name in obj else "(absent)"
+            return finding(f"{name} came back as {got}, sent {excerpt(value)} (requirement of CREATE-006)",
+                           f"response.body/{name}", reply, expected=excerpt(value), actual=got, input=body,
+                           seed=seed)
+    return None
+
+
+def _is_valid(op: Operation, body: JSON) -> bool:
+    return isinstance(body, dict) and not validation_errors(body, request_schema(op))
+
+
+def _send(ctx: CheckContext, body: JSON) -> Reply:
+    if isinstance(body, bytes | bytearray):
+        return ctx.post(raw=bytes(body), headers={"Content-Type": "application/json"})
+    return ctx.post(body)
+
+
+def _strategy(op: Operation, mode: Any) -> Any:
+    import schemathesis
+
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": op.title, "version": "derived"},
+        "paths": {
+            "/create": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": request_schema(op)}},
+                    },
+                    "responses": {str(op.success_status.value): {"description": "created"}},
+                }
+            }
+        },
+    }
+    schema = schemathesis.openapi.from_dict(document)
+    return schema["/create"]["POST"].as_strategy(generation_mode=mode)
+
+
+def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
+    """Draw `examples` bodies in one generation mode, judge each, shrink the first failure."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+    from schemathesis import GenerationMode
+
+    op = ctx.op
+    mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
+    strategy = _strategy(op, mode)
+    state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}}
+    budget = ctx.options.examples + SHRINK_BUDGET
+
+    def key(body: JSON) -> str:
+        return repr(body)
+
+    @settings(
+        max_examples=max(ctx.options.examples, 1), database=None, deadline=None, derandomize=False,
+        suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+        report_multiple_bugs=False, verbosity=Verbosity.quiet, print_blob=False,
+    )
+    @seed(ctx.options.seed)
+    @given(case=strategy)
+    def probe(case: Any) -> None:
+        body = case.body
+        known = state["failed"].get(key(body))
+        if known is not None:
+            raise _CaseFailed(known)
+        if state["error"] is not None or state["sent"] >= budget:
+            return  # target gone or budget spent: stop sending, keep the smallest failure found
+        state["sent"] += 1
+        try:
+            reply = _send(ctx, body)
+        except TargetError as exc:
+            state["error"] = exc
+            return
+        problem = judge(ctx, body, reply, valid=_is_valid(op, body))
+        if problem is not None:
+            state["failed"][key(body)] = problem
+            raise _CaseFailed(problem)
+
+    try:
+        probe()
+    except _CaseFailed as failed:
+        ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
+                         f"failure shrunk to {excerpt(failed.finding.evidence.input if failed.finding.evidence else None)}")
+        yield failed.finding
+        return
+    if state["error"] is not None:
+        raise state["error"]
+    ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+
+
+def _fuzz_on(ctx: CheckContext) -> None:
+    if not ctx.options.fuzz or ctx.options.examples == 0:
+        from conformance.checks import Skip
+
+        raise Skip("generated tests are off (--examples 0 or --no-fuzz)")
+
+
+@check("GEN-001", Level.MUST, "Generated schema-valid bodies are accepted with {status}, and the response is "
+       "schema-valid and echoes what was sent.", title="Generated valid bodies", doc=DocRef(section="Request body",
+       fact="success_status"), kind="generated")
+def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
+    _fuzz_on(ctx)
+    yield from explore(ctx, "positive")
+
+
+@check("GEN-002", Level.MUST, "Generated schema-invalid bodies are rejected with a 4xx (never a 2xx or 5xx).",
+       title="Generated invalid bodies", doc=DocRef(section="Request body", fact="property:"), kind="generated")
+def generated_negative(ctx: CheckContext) -> Iterator[Finding]:
+    _fuzz_on(ctx)
+    yield from explore(ctx, "negative")
+
+
+
+
+def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
+    """Deliberate bodies generation finds only by chance, built from the spec's own properties."""
+    cases: list[tuple[str, JSON]] = []
+    for prop in writable(op):
+        schema = non_null(prop.schema)
+        kind, fmt = schema.get("type"), schema.get("format")
+        values: list[tuple[str, JSON]] = [("null", None), ("a nested object", {"nested": {"deep": [1]}})]
+        if kind == "string" and fmt is None and "enum" not in schema:
+            values += [
+                ("non-ASCII text", "Zoë Ångström 東京 \U0001f680"),
+                ("a 5,000-character string", "ü" * 5000),
+                ("an empty string", ""),
+                ("surrounding whitespace", "  padded value  "),
+                ("a number", 12345),
+                ("markup", "<script>alert(1)</script>"),
+            ]
+        elif fmt == "date-time":
+            values += [
+                ("a date-time with an offset", "2024-02-29T23:59:59+05:30"),
+                ("a date-time with 7 fraction digits", "2024-05-17T09:30:00.1234567Z"),
+                ("an impossible date", "2024-13-45T25:61:00Z"),
+                ("a date without time", "2024-05-17"),
+                ("free text", "yesterday"),
+            ]
+        for label, value in values:
+            cases.append((f"{prop.name} = {label}", {**base, prop.name: value}))
+    return cases
+
+
+@check("GEN-003", Level.MUST, "Edge-case bodies (non-ASCII, long, empty, padded, null, numbers for strings, nested "
+       "objects, unusual date-times) are judged like any other: valid ones are created and echoed exactly, invalid "
+       "ones get a 4xx, none a 5xx.", title="Edge cases", doc=DocRef(section="Request body"), kind="generated")
+def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
+    op = ctx.op
+    for label, body in edge_cases(op, minimal_body(ctx)):
+        reply = ctx.post(body)
+        problem = judge(ctx, body, reply, valid=_is_valid(op, body))
+        if problem is not None:
+            yield finding(f"{label}: {problem.message}", problem.location, reply,
+                          expected=problem.evidence.expected if problem.evidence else "",
+                          actual=problem.evidence.actual if problem.evidence else "", input=body)

@@ -1,0 +1,188 @@
+"""`Config`: every setting of a run, loaded once, in layers; the only reader of the environment.
+
+Layers, later wins: defaults, `[tool.conformance]` in ./pyproject.toml, `CONFORMANCE_*` environment
+variables, command-line flags. `Config.redacted()` is what reports echo.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.errors import ConfigError, did_you_mean
+
+FORMATS = ("json", "junit", "md", "html")
+DEFAULT_EXAMPLES = 25
+
+
+class Secret(str):
+    """A string whose repr and str never show the value; `.reveal()` does."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    target: str | None = None  # base URL; None = the embedded reference implementation
+    spec: str | None = None  # a doc page (.md) or a derived OpenAPI file; None = the packaged seed
+    token: Secret | None = None
+    report_dir: str = "reports"
+    formats: tuple[str, ...] = FORMATS
+    timeout: float = 10.0
+    strict: bool = False
+    seed: int | None = None
+    examples: int = DEFAULT_EXAMPLES
+    accept_odata_types: tuple[str, ...] = ()
+    secret_headers: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()  # check ids (or prefixes ending in '*') to run; empty = all
+    skip: tuple[str, ...] = ()
+    fuzz: bool = True
+    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+
+    def redacted(self) -> dict[str, Any]:
+        """A plain mapping safe to print: secrets replaced by '***' (or None when unset)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "token":
+                value = None if value is None else "***"
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    def token_value(self) -> str | None:
+        return None if self.token is None else self.token.reveal()
+
+
+_KEYS = {f.name for f in fields(Config)}
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    """Turn a raw value from pyproject/env/flags into the field's type, or raise one clear line."""
+    try:
+        if name in {"timeout"}:
+            number = float(value)
+            if not number > 0 or number != number or number == float("inf"):
+                raise ConfigError(f"{origin}: timeout must be a positive number of seconds, got {value!r}")
+            return number
+        if name in {"seed", "examples", "verbosity"}:
+            if isinstance(value, bool):
+                raise ValueError
+            number_i = int(value)
+            if name == "examples" and number_i < 0:
+                raise ConfigError(f"{origin}: examples must be 0 or more, got {value!r}")
+            if name == "seed" and not 0 <= number_i < 2**32:
+                raise ConfigError(f"{origin}: seed must be between 0 and 2**32-1, got {value!r}")
+            return number_i
+        if name in {"strict", "fuzz"}:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ConfigError(f"{origin}: expected true or false, got {value!r}")
+        if name in {"formats", "accept_odata_types", "secret_headers", "select", "skip"}:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        if name == "token":
+            return None if value in (None, "") else Secret(str(value))
+        return None if value is None else str(value)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError):
+        raise ConfigError(f"{origin}: {name} has an invalid value {value!r}") from None
+
+
+def _validate(cfg: Config) -> Config:
+    unknown = [f for f in cfg.formats if f not in FORMATS]
+    if unknown:
+        raise ConfigError(
+            f"unknown report format {unknown[0]!r}{did_you_mean(unknown[0], FORMATS)}; "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    if cfg.target is not None:
+        parts = urlsplit(cfg.target)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ConfigError(
+                f"target {cfg.target!r} is not an http(s) base URL; expected e.g. http://127.0.0.1:8080"
+            )
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            raise ConfigError(f"target {cfg.target!r} has an invalid port") from None
+        if parts.query or parts.fragment:
+            raise ConfigError(f"target {cfg.target!r}: give a base URL without query or fragment")
+    return cfg
+
+
+def _pyproject_layer(cwd: Path) -> dict[str, Any]:
+    path = cwd / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read [tool.conformance]: {exc}") from None
+    section = data.get("tool", {}).get("conformance", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.conformance] must be a table")
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        name = key.replace("-", "_")
+        if name not in _KEYS or name == "token":
+            hint = " (put the token in CONFORMANCE_TOKEN, never in a file)" if name == "token" else ""
+            raise ConfigError(f"{path}: unknown key {key!r} in [tool.conformance]{hint}")
+        out[name] = _coerce(name, value, f"{path} [tool.conformance] {key}")
+    return out
+
+
+def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _KEYS:
+        var = "CONFORMANCE_" + name.upper()
+        if var in env:
+            out[name] = _coerce(name, env[var], f"environment variable {var}")
+    return out
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Defaults < pyproject < environment < flags (flags whose value is None are not given)."""
+    env = os.environ if env is None else env
+    layers: dict[str, Any] = {}
+    layers.update(_pyproject_layer(cwd or Path.cwd()))
+    layers.update(_env_layer(env))
+    for name, value in (flags or {}).items():
+        if value is None:
+            continue
+        if name not in _KEYS:
+            raise ConfigError(f"unknown setting {name!r}{did_you_mean(name, _KEYS)}")
+        layers[name] = _coerce(name, value, "--" + name.replace("_", "-"))
+    return _validate(replace(Config(), **layers))
+
+
+def ci_environment(env: Mapping[str, str] | None = None) -> bool:
+    """True when running under CI (CI=true), where runs must be reproducible."""
+    env = os.environ if env is None else env
+    return env.get("CI", "").lower() in {"1", "true", "yes"}

@@ -1,0 +1,155 @@
+"""Binds the catalogue to a spec, runs each check against a target, returns a `RunResult`.
+
+The only room that catches broad exceptions: a check that crashes is recorded as ERROR,
+never as FAIL. An unreachable target ends the run early: every check not yet run is
+recorded as ERROR with the same one-line reason, so reports stay complete.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+
+from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bind, select
+from conformance.client import Client
+from conformance.config import Config
+from conformance.errors import HarnessError, TargetError, TargetUnreachable
+from conformance.results import CheckResult, RunResult, Status
+from conformance.spec import Level, Spec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """What a progress callback hears: before a check (result None) and after it."""
+
+    index: int
+    total: int
+    check: BoundCheck
+    result: CheckResult | None
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def harness_version() -> str:
+    try:
+        return metadata.version("graph-conformance")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def choose_seed(config: Config) -> int:
+    return config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+
+
+def plan(spec: Spec, config: Config) -> list[BoundCheck]:
+    """The checks this run will report on, in catalogue order."""
+    return select(bind(spec), config.select, config.skip)
+
+
+def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
+    """Run one check; never raises except `TargetUnreachable`, which ends the run."""
+    info = bound.info
+    notes = [bound.weak_fact] if bound.weak_fact else []
+    if bound.skip_reason:
+        return CheckResult(check=info, status=Status.SKIP, error=bound.skip_reason, notes=tuple(notes))
+    ctx.notes = []
+    before = ctx.client.requests_sent
+    start = time.perf_counter()
+    findings = []
+    status, error = Status.PASS, None
+    try:
+        for found in bound.check.func(ctx):
+            findings.append(found)
+        status = Status.FAIL if findings else Status.PASS
+    except Skip as skip:
+        status, error = (Status.FAIL, None) if findings else (Status.SKIP, str(skip))
+    except TargetUnreachable:
+        raise
+    except TargetError as exc:
+        status, error = Status.ERROR, str(exc)
+    except HarnessError as exc:
+        status, error = Status.ERROR, str(exc)
+    except Exception as exc:  # a check crashed: the harness could not decide
+        status, error = Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}"
+    return CheckResult(
+        check=info,
+        status=status,
+        findings=tuple(findings),
+        error=error,
+        duration_s=round(time.perf_counter() - start, 4),
+        requests=ctx.client.requests_sent - before,
+        notes=tuple(notes + ctx.notes),
+    )
+
+
+def run(
+    spec: Spec,
+    config: Config,
+    *,
+    base_url: str,
+    spec_file: str,
+    token: str | None = None,
+    seed: int | None = None,
+    progress: ProgressFn | None = None,
+    checks: list[BoundCheck] | None = None,
+) -> RunResult:
+    """Run every selected check of `spec` against `base_url` and collect the results."""
+    seed = choose_seed(config) if seed is None else seed
+    checks = plan(spec, config) if checks is None else checks
+    options = CheckOptions(
+        seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types, fuzz=config.fuzz
+    )
+    started = now_iso()
+    results: list[CheckResult] = []
+    with Client(
+        base_url,
+        token=token if token is not None else config.token_value(),
+        timeout=config.timeout,
+        secret_headers=config.secret_headers,
+    ) as client:
+        ctx = CheckContext(client=client, spec=spec, options=options)
+        unreachable: str | None = None
+        for index, bound in enumerate(checks, 1):
+            if progress:
+                progress(Progress(index=index, total=len(checks), check=bound, result=None))
+            if unreachable is not None:
+                result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
+            else:
+                try:
+                    result = run_check(bound, ctx)
+                except TargetUnreachable as exc:
+                    unreachable = str(exc)
+                    result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
+            results.append(result)
+            if progress:
+                progress(Progress(index=index, total=len(checks), check=bound, result=result))
+    failing = (Level.MUST, Level.SHOULD) if config.strict else (Level.MUST,)
+    run_notes = []
+    if config.accept_odata_types:
+        run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
+    if unreachable:
+        run_notes.append(unreachable)
+    return RunResult(
+        harness_version=harness_version(),
+        config=config.redacted(),
+        target=base_url,
+        spec_file=spec_file,
+        doc_file=spec.doc_file,
+        doc_sha256=spec.doc_sha256,
+        seed=seed,
+        started_at=started,
+        finished_at=now_iso(),
+        results=tuple(results),
+        failing_levels=failing,
+        contract=spec.notes,
+        notes=tuple(run_notes),
+    )
