@@ -275,7 +275,9 @@ def parse_page(text: str, file: str) -> Page:
             rows: list[TableRow] = []
             j = i + 2
             while j < n and lines[j].strip() and "|" in lines[j] and not _FENCE_RE.match(lines[j]):
-                rows.append(TableRow(cells=tuple(split_row(lines[j])), line=j + 1))
+                cells = split_row(lines[j])
+                cells += [""] * (len(header) - len(cells))  # short rows: the missing cells are empty
+                rows.append(TableRow(cells=tuple(cells), line=j + 1))
                 j += 1
             tables.append(Table(header=header, rows=tuple(rows), line=i + 1, section=section, intro=intro))
             i = j
