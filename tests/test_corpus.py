@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("derive_accuracy", ROOT / "benchmarks" / "derive_accuracy.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 bench = importlib.util.module_from_spec(_spec)
 sys.modules["derive_accuracy"] = bench  # dataclasses look their module up while the class is built
 _spec.loader.exec_module(bench)

@@ -62,7 +62,8 @@ def test_required_column_markers_types_and_headers():
     assert schemas["color"] == {"type": "string"}  # enum per the resource page
     assert op.property("ratio").description == "A ratio | a fraction"
     # nullability from the resource page beside the api page
-    assert op.property("batchId").nullable and not op.property("label").nullable
+    assert op.property("batchId").nullable
+    assert not op.property("label").nullable
     assert [(h.name, h.required, h.value) for h in op.headers] == [
         ("Authorization", True, "Bearer {token}"),
         ("Prefer", False, "return=minimal"),
@@ -94,7 +95,8 @@ def test_lenient_example_bodies_and_annotation_fallback():
     assert ex.response_status == 200
     assert ex.response_body["count"] == 2
     assert op.odata_type.value == "#microsoft.graph.widget"
-    assert op.odata_type.how == How.ANNOTATION and op.odata_type.confidence < 1.0
+    assert op.odata_type.how == How.ANNOTATION
+    assert op.odata_type.confidence < 1.0
     assert op.id_format.value == "guid"  # upper case, no RFC 4122 variant demanded
     assert op.id_format.where.line == 76
 
@@ -111,8 +113,10 @@ def test_prose_and_table_intro_requirements():
     assert op.property("owner").required.confidence < 0.5
     assert got["color"] == (False, How.MARKER)
     assert got["nickname"] == (False, How.TABLE_INTRO)  # conditional description
-    assert op.success_status.value == 201 and op.success_status.how == How.EXAMPLE  # "200-series"
-    assert op.odata_type.value == "#microsoft.graph.widget" and op.odata_type.how == How.EXAMPLE
+    assert op.success_status.value == 201
+    assert op.success_status.how == How.EXAMPLE
+    assert op.odata_type.value == "#microsoft.graph.widget"
+    assert op.odata_type.how == How.EXAMPLE
     assert op.id_format.value == "string"
     assert spec.version == "beta"
 
@@ -123,7 +127,8 @@ def test_stub_table_intro_is_not_a_required_list():
     assert op.property("id").read_only  # the resource page says so
     assert all(p.required.how == How.TABLE_INTRO for p in op.properties)
     (ex,) = op.examples
-    assert ex.request_body is None and ex.response_body is None  # unparseable, no crash
+    assert ex.request_body is None
+    assert ex.response_body is None
     assert op.odata_type is None
     assert op.id_format.how == How.DEFAULT
 

@@ -27,7 +27,8 @@ def test_seed_records_carry_lines_and_sections():
     assert (request.lang, request.line, request.start, request.section) == ("http", 66, 67, "Request")
     assert request.annotation == {"blockType": "request", "name": "create_outboundshareduserprofile_from_"}
     para = next(p for p in page.paragraphs if p.section == "Response")
-    assert para.line == 56 and "201 Created" in para.text
+    assert para.line == 56
+    assert "201 Created" in para.text
 
 
 def test_split_row_tolerates_missing_pipes_escapes_and_empty_cells():
@@ -41,7 +42,8 @@ def test_table_without_outer_pipes_and_alignment_row():
     (table,) = page.tables
     assert table.header == ("Name", "Type")
     assert [r.cells for r in table.rows] == [("x", "String"), ("y", "")]
-    assert table.rows[1].line == 6 and table.section == "T"
+    assert table.rows[1].line == 6
+    assert table.section == "T"
 
 
 def test_annotation_with_trailing_comma_and_one_line_form():
