@@ -1,0 +1,363 @@
+"""The named faults and legal variations the reference server can switch on, phrased against a Spec.
+
+A fault is a way to break the documented contract; a check that guards it must FAIL when it is on.
+A variation is a behaviour the contract allows; every check must still PASS when it is on. Both
+live in one namespace so `ReferenceServer(faults=[...])` takes any mix of them.
+
+Faults name their target by role ("the first required string property"), never by a property
+name, so they apply to any derived create page. `needs` says what the Spec must have for the
+fault to be observable; `Fault.applies_to(op)` answers it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any
+
+from conformance.errors import ConfigError, did_you_mean
+from conformance.schemas import parse_datetime
+from conformance.spec import Level, Operation, Property, request_schema
+
+JSON = Any
+
+# What a fault or variation needs from the Spec to be observable.
+NEEDS = {
+    "guid": "the documented id is a GUID",
+    "odata-type": "the page documents an @odata.type",
+    "string": "a writable string property",
+    "required": "a writable required property",
+    "optional": "a writable optional property",
+    "datetime": "a writable date-time property",
+    "typed": "a writable property with a JSON type",
+    "closed": "the body does not allow unlisted properties",
+    "nullable-optional": "a nullable optional property",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fault:
+    """One named behaviour of the reference server: a contract break, or (legal=True) a legal variation."""
+
+    name: str
+    description: str
+    level_hint: Level  # how strongly the page (or Graph convention) demands the behaviour it breaks
+    legal: bool = False
+    needs: tuple[str, ...] = ()
+
+    def applies_to(self, op: Operation) -> bool:
+        """True when `op` has everything this fault needs to make an observable difference."""
+        return all(_HAS[need](op) for need in self.needs)
+
+
+def _f(name: str, level: str, description: str, *needs: str) -> Fault:
+    return Fault(name=name, description=description, level_hint=Level(level), needs=needs)
+
+
+def _v(name: str, description: str, *needs: str) -> Fault:
+    return Fault(name=name, description=description, level_hint=Level.MAY, legal=True, needs=needs)
+
+
+_FAULTS = (
+    # -- success status ------------------------------------------------------------------------
+    _f("status-200", "MUST", "a successful create answers 200 instead of the documented status"),
+    _f("status-202", "MUST", "a successful create answers 202 Accepted instead of the documented status"),
+    _f("status-204-no-body", "MUST", "a successful create answers 204 with no body"),
+    # -- id --------------------------------------------------------------------------------------
+    _f("id-missing", "MUST", "the created entity has no id in the response body"),
+    _f("id-not-guid", "MUST", "the id is an opaque string although the page documents a GUID", "guid"),
+    _f("id-empty", "MUST", "the id is the empty string"),
+    _f("id-numeric", "MUST", "the id is a JSON number (a counter)"),
+    _f("id-guid-no-dashes", "MUST", "the id is a GUID written as 32 hex digits without dashes", "guid"),
+    _f("id-guid-braces", "MUST", "the id is a GUID wrapped in braces", "guid"),
+    _f("id-from-client", "MUST", "an id sent by the client is adopted instead of being ignored"),
+    _f("id-repeats", "MUST", "every create gets the same id"),
+    # -- @odata.type -----------------------------------------------------------------------------
+    _f("odata-type-missing", "MUST", "the response body has no @odata.type", "odata-type"),
+    _f(
+        "odata-type-wrong-case", "MUST", "@odata.type differs from the documented value in case", "odata-type"
+    ),
+    _f("odata-type-no-hash", "MUST", "@odata.type lacks the leading '#'", "odata-type"),
+    _f("odata-type-other", "MUST", "@odata.type names another type (a base type)", "odata-type"),
+    # -- echo of the sent properties -------------------------------------------------------------
+    _f(
+        "echo-string-trimmed",
+        "MUST",
+        "the first required string property comes back whitespace-trimmed",
+        "string",
+    ),
+    _f(
+        "echo-string-lowercased",
+        "MUST",
+        "the first required string property comes back lower-cased",
+        "string",
+    ),
+    _f(
+        "echo-string-dropped",
+        "MUST",
+        "the first required string property is missing from the response",
+        "string",
+    ),
+    _f("echo-non-ascii-mangled", "MUST", "non-ASCII characters in sent strings come back as '?'", "string"),
+    _f("echo-datetime-shifted", "MUST", "sent date-times come back in UTC but one hour off", "datetime"),
+    _f("echo-optional-dropped", "MUST", "the first optional property is dropped even when sent", "optional"),
+    # -- request validation ----------------------------------------------------------------------
+    _f("accepts-missing-required", "MUST", "a body without the required properties is created", "required"),
+    _f(
+        "accepts-wrong-type",
+        "MUST",
+        "property values of the wrong JSON type are accepted and stored",
+        "typed",
+    ),
+    _f("accepts-unknown-properties", "SHOULD", "properties the page does not list are accepted", "closed"),
+    _f("accepts-bad-datetime", "MUST", "a date-time property accepts any string", "datetime"),
+    _f("accepts-malformed-json", "MUST", "a body that is not JSON is answered with a success"),
+    _f("accepts-non-object", "MUST", "a JSON body that is not an object (array, string) is created"),
+    _f("accepts-any-content-type", "SHOULD", "a JSON body sent as text/plain is created instead of 415"),
+    # -- crashes ---------------------------------------------------------------------------------
+    _f("crash-non-ascii", "MUST", "500 when any sent string holds a non-ASCII character", "string"),
+    _f("crash-long-string", "MUST", "500 when any sent string is longer than 256 characters", "string"),
+    _f("crash-null", "MUST", "500 when any sent property value is null"),
+    _f("crash-empty-string", "MUST", "500 when any sent string is empty", "string"),
+    # -- success response format -----------------------------------------------------------------
+    _f("response-text-plain", "MUST", "the success response is labelled text/plain"),
+    _f("response-no-content-type", "MUST", "the success response has no Content-Type"),
+    _f("response-json-array", "MUST", "the success body is a JSON array holding the entity"),
+    _f("response-invalid-json", "MUST", "the success body is cut short and is not JSON"),
+    # -- auth ------------------------------------------------------------------------------------
+    _f("auth-not-required", "MUST", "a request without Authorization is served as if authorized"),
+    _f("auth-no-www-authenticate", "SHOULD", "401 answers carry no WWW-Authenticate header"),
+    _f("auth-403", "SHOULD", "a missing or bad token gets 403 instead of 401"),
+    _f("auth-any-scheme", "MUST", "any non-empty Authorization value is accepted, not only Bearer"),
+    _f("auth-any-token", "MUST", "any bearer token is accepted when the server expects one"),
+    # -- error answers ---------------------------------------------------------------------------
+    _f("error-body-no-code", "SHOULD", "error bodies lack error.code"),
+    _f("error-body-no-message", "SHOULD", "error bodies lack error.message"),
+    _f("error-body-not-json", "SHOULD", "error bodies are plain text instead of a Graph error object"),
+    _f("status-400-for-415", "SHOULD", "a body in an unsupported media type gets 400 instead of 415"),
+    _f("method-501", "SHOULD", "a method the server does not know gets 501 instead of 405"),
+    _f("allow-missing", "MUST", "405 answers carry no Allow header"),
+    # -- headers and read-back -------------------------------------------------------------------
+    _f("location-missing", "SHOULD", "a successful create has no Location header"),
+    _f("location-collection", "SHOULD", "Location names the collection instead of the new entity"),
+    _f("odata-version-missing", "SHOULD", "responses carry no OData-Version header"),
+    _f("request-id-missing", "SHOULD", "responses carry no request-id header"),
+    _f("client-request-id-not-echoed", "SHOULD", "a client-request-id sent by the client is not echoed"),
+    _f("no-read-back", "SHOULD", "GET on the new entity's URL answers 404"),
+)
+
+_VARIATIONS = (
+    _v("guid-uppercase", "GUID ids are written in upper case", "guid"),
+    _v("extra-properties", "the response holds server-owned properties the page does not list"),
+    _v("extra-annotations", "the response holds extra @odata.* annotations (etag, id)"),
+    _v("content-type-plain-json", "responses are labelled plain application/json, no parameters"),
+    _v("validation-422", "schema violations get 422 instead of 400 (malformed JSON stays 400)", "required"),
+    _v("connection-close", "every response carries Connection: close and the connection is closed"),
+    _v("chunked", "bodies are sent with chunked transfer encoding"),
+    _v("gzip", "bodies are gzip-encoded when the client accepts gzip"),
+    _v(
+        "omit-unsent-nullable",
+        "nullable optional properties that were not sent are omitted",
+        "nullable-optional",
+    ),
+)
+
+FAULTS: dict[str, Fault] = {f.name: f for f in _FAULTS}
+VARIATIONS: dict[str, Fault] = {f.name: f for f in _VARIATIONS}
+assert not FAULTS.keys() & VARIATIONS.keys(), "fault and variation names must be unique"
+ALL: dict[str, Fault] = {**FAULTS, **VARIATIONS}
+
+
+def list_faults() -> list[Fault]:
+    """Every fault, then every legal variation (`legal=True`), in registry order."""
+    return [*FAULTS.values(), *VARIATIONS.values()]
+
+
+def resolve(names: object) -> frozenset[str]:
+    """Check fault names against both registries; an unknown name raises `ConfigError`."""
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list | tuple | set | frozenset):
+        raise ConfigError(f"faults must be a list of names, got {type(names).__name__}")
+    out = set()
+    for name in names:
+        if name not in ALL:
+            hint = did_you_mean(str(name), ALL)
+            raise ConfigError(
+                f"unknown fault {name!r}{hint}; list them with conformance.faults.list_faults()"
+            )
+        out.add(str(name))
+    return frozenset(out)
+
+
+# -- roles a fault aims at, found in the Spec --------------------------------------------------
+
+
+def writable(op: Operation) -> tuple[Property, ...]:
+    """Properties a client may send (not read-only, not the id)."""
+    return tuple(p for p in op.properties if not p.read_only and p.name != "id")
+
+
+def is_string(p: Property) -> bool:
+    return p.schema.get("type") == "string" and "enum" not in p.schema
+
+
+def is_datetime(p: Property) -> bool:
+    return p.schema.get("type") == "string" and p.schema.get("format") == "date-time"
+
+
+def target_string(op: Operation) -> Property | None:
+    """The first required plain string property, else the first plain string property."""
+    strings = [p for p in writable(op) if is_string(p) and p.schema.get("format") is None]
+    required = [p for p in strings if p.required.value]
+    candidates = required or strings
+    return candidates[0] if candidates else None
+
+
+def first_optional(op: Operation) -> Property | None:
+    return next((p for p in writable(op) if not p.required.value), None)
+
+
+_HAS: dict[str, Callable[[Operation], bool]] = {
+    "guid": lambda op: op.id_format.value == "guid",
+    "odata-type": lambda op: op.odata_type is not None,
+    "string": lambda op: target_string(op) is not None,
+    "required": lambda op: any(p.required.value for p in writable(op)),
+    "optional": lambda op: first_optional(op) is not None,
+    "datetime": lambda op: any(is_datetime(p) for p in writable(op)),
+    "typed": lambda op: any("type" in p.schema for p in writable(op)),
+    "closed": lambda op: not op.additional_properties,
+    "nullable-optional": lambda op: any(p.nullable and not p.required.value for p in op.properties),
+}
+assert _HAS.keys() == NEEDS.keys()
+
+
+# -- what the switched-on faults do to a request or an entity ---------------------------------
+
+
+def _on(faults: frozenset[str], name: str) -> bool:
+    assert name in ALL, f"unregistered fault {name!r}"  # guards typos in the server's code
+    return name in faults
+
+
+def loosened_schema(op: Operation, faults: frozenset[str]) -> dict[str, JSON]:
+    """The request schema, loosened by the validation faults that are on."""
+    schema = copy.deepcopy(request_schema(op))
+    if _on(faults, "accepts-missing-required"):
+        schema["required"] = []
+    if _on(faults, "accepts-unknown-properties"):
+        schema["additionalProperties"] = True
+    if _on(faults, "accepts-wrong-type"):
+        schema["properties"] = {name: {} for name in schema["properties"]}
+    if _on(faults, "accepts-bad-datetime"):
+        schema = _drop_datetime_format(schema)
+    if _on(faults, "id-from-client"):
+        schema["properties"].setdefault("id", {})
+    return schema
+
+
+def _drop_datetime_format(node: JSON) -> JSON:
+    if isinstance(node, dict):
+        return {k: _drop_datetime_format(v) for k, v in node.items() if (k, v) != ("format", "date-time")}
+    if isinstance(node, list):
+        return [_drop_datetime_format(v) for v in node]
+    return node
+
+
+def _walk(value: JSON) -> Iterator[JSON]:
+    """Every value inside a JSON value, without recursion (bodies may be nested deeply)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def crash_reason(faults: frozenset[str], body: JSON) -> str:
+    """The error a crash fault raises on this body, or '' when no crash fault trips."""
+    for value in _walk(body):
+        if value is None and _on(faults, "crash-null"):
+            return "AttributeError: 'NoneType' object has no attribute 'strip'"
+        if not isinstance(value, str):
+            continue
+        if _on(faults, "crash-non-ascii") and not value.isascii():
+            return "UnicodeEncodeError: 'ascii' codec can't encode character"
+        if _on(faults, "crash-long-string") and len(value) > 256:
+            return "DataError: value too long for type character varying(256)"
+        if _on(faults, "crash-empty-string") and value == "":
+            return "IndexError: string index out of range"
+    return ""
+
+
+def odata_type_value(faults: frozenset[str], documented: str) -> str:
+    """The @odata.type the server writes, given the documented one."""
+    value = documented
+    if _on(faults, "odata-type-wrong-case"):
+        value = value.lower() if value.lower() != value else value.upper()
+    if _on(faults, "odata-type-no-hash"):
+        value = value.lstrip("#")
+    if _on(faults, "odata-type-other"):
+        base = "#microsoft.graph.directoryObject"
+        value = base if value.casefold() != base.casefold() else "#microsoft.graph.entity"
+    return value
+
+
+def mangle(faults: frozenset[str], op: Operation, entity: dict[str, JSON]) -> None:
+    """Apply the echo faults to the entity about to be stored and returned."""
+    target = target_string(op)
+    if target is not None and isinstance(entity.get(target.name), str):
+        if _on(faults, "echo-string-trimmed"):
+            entity[target.name] = entity[target.name].strip()
+        if _on(faults, "echo-string-lowercased"):
+            entity[target.name] = entity[target.name].lower()
+        if _on(faults, "echo-string-dropped"):
+            del entity[target.name]
+    if _on(faults, "echo-non-ascii-mangled"):
+        for name, value in entity.items():
+            if not name.startswith("@"):
+                entity[name] = _ascii(value)
+    if _on(faults, "echo-datetime-shifted"):
+        for prop in op.properties:
+            value = entity.get(prop.name)
+            instant = parse_datetime(value) if is_datetime(prop) and isinstance(value, str) else None
+            if instant is not None:
+                moved = instant.astimezone(UTC) + timedelta(hours=1)
+                entity[prop.name] = moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    optional = first_optional(op)
+    if optional is not None and _on(faults, "echo-optional-dropped"):
+        entity.pop(optional.name, None)
+
+
+def _ascii(value: JSON) -> JSON:
+    if isinstance(value, str):
+        return value.encode("ascii", "replace").decode("ascii")
+    if isinstance(value, list):
+        return [_ascii(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _ascii(v) for k, v in value.items()}
+    return value
+
+
+__all__ = [
+    "ALL",
+    "FAULTS",
+    "NEEDS",
+    "VARIATIONS",
+    "Fault",
+    "crash_reason",
+    "first_optional",
+    "is_datetime",
+    "is_string",
+    "list_faults",
+    "loosened_schema",
+    "mangle",
+    "odata_type_value",
+    "resolve",
+    "target_string",
+    "writable",
+]
