@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import json
 import re
@@ -451,6 +453,7 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     headers = _headers(ctx)
     examples = _examples(ctx)
     properties = _properties(ctx, resource_props, resource)
+    properties, open_body = _complete_from_examples(ctx, properties, examples, resource_props)
     success = _success_status(ctx, examples)
     odata = _odata_type(ctx, examples)
     id_format = _id_format(ctx, examples)
@@ -468,6 +471,7 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
         id_format=id_format,
         examples=examples,
         resource=resource,
+        additional_properties=open_body,
     )
     if not version:
         for ex in examples:
@@ -666,6 +670,49 @@ def _property(
         description=_clean_description(desc),
         where=where,
     )
+
+
+def _has_property_table(page: Page) -> bool:
+    rng = section_range(page, "Request body")
+    return any(
+        _in(rng, t.line) and t.column("Property", "Name", "Parameter", "Property name") >= 0 for t in page.tables
+    )
+
+
+def _complete_from_examples(
+    ctx: _Ctx,
+    properties: tuple[Property, ...],
+    examples: tuple[Example, ...],
+    res: dict[str, ResourceProperty] | None,
+) -> tuple[tuple[Property, ...], bool]:
+    """Add properties the example requests send but no table lists; say whether the body is open.
+
+    The body is closed (unknown properties may be rejected) only when the page has a property
+    table and every property of every example request appears in it. Otherwise the page does not
+    list the resource's properties completely, and no property can be called unknown.
+    """
+    known = {p.name for p in properties}
+    added: list[Property] = []
+    for ex in examples:
+        if not isinstance(ex.request_body, dict) or ex.request_where is None:
+            continue
+        for name in ex.request_body:
+            if name.startswith("@") or "@" in name or name in known:
+                continue
+            known.add(name)
+            where = ctx.loc(ex.request_where.line, ex.request_where.section, name)
+            rp = (res or {}).get(name)
+            fact: Fact[bool] = Fact(
+                value=False, where=where, how=How.EXAMPLE, confidence=MEDIUM, note="sent by an example request"
+            )
+            prop = _property(
+                ctx, name=name, type_cell=rp.doc_type if rp else "", desc=rp.description if rp else "",
+                required=fact, where=where, res=res,
+            )
+            # An example value is no type declaration: without a resource row, accept any JSON value.
+            added.append(prop if rp is not None else dataclasses.replace(prop, schema={}, read_only=False))
+    closed = _has_property_table(ctx.page) and not added
+    return properties + tuple(added), not closed
 
 
 def _clean_description(desc: str) -> str:

@@ -1,0 +1,325 @@
+"""The command line: parse flags, build a `Config`, run, write reports, and exit with a documented code.
+
+    conformance run     check a target (default: the embedded reference implementation)
+    conformance derive  doc page -> OpenAPI 3.1 + JSON Schemas
+    conformance lint    doc page -> findings about the page itself
+    conformance serve   run the reference implementation (optionally with named faults)
+    conformance checks  list the check catalogue
+
+Exit codes: 0 conformant / clean, 1 a counting check failed (or lint errors), 2 usage, configuration or
+doc error, 3 the harness could not decide (target unreachable, a check crashed). Errors are one line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import secrets
+import sys
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from conformance.config import FORMATS, Config, load_config
+from conformance.errors import ConfigError, HarnessError
+from conformance.results import RunResult, Status
+from conformance.runner import Progress
+from conformance.spec import Spec
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
+PACKAGED_SPEC = "outboundSharedUserProfile.openapi.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="conformance", description="Conformance harness for Graph-style create APIs.")
+    parser.add_argument("--version", action="store_true", help="print the harness version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="check a target against the contract derived from the doc page")
+    run.add_argument("--target", help="base URL of the implementation (default: embedded reference)")
+    run.add_argument("--spec", help="doc page (.md) or derived .openapi.yaml (default: the packaged seed)")
+    run.add_argument("--token", help="bearer token (prefer the CONFORMANCE_TOKEN environment variable)")
+    run.add_argument("--report-dir", help="where reports go (default: reports)")
+    run.add_argument("--format", dest="formats", help=f"comma-separated: {','.join(FORMATS)} (default: all)")
+    run.add_argument("--timeout", type=str, help="seconds per request (default: 10)")
+    run.add_argument("--strict", action="store_const", const=True, help="SHOULD failures count too")
+    run.add_argument("--seed", help="seed for generated tests (default: random, always reported)")
+    run.add_argument("--examples", help="generated bodies per mode (default: 25; 0 turns generation off)")
+    run.add_argument("--accept-odata-type", action="append", dest="accept_odata_types", metavar="VALUE",
+                     help="also accept this @odata.type (repeatable), e.g. #microsoft.graph.outboundSharedUserProfile")
+    run.add_argument("--secret-header", action="append", dest="secret_headers", metavar="NAME",
+                     help="mask this header in every output (repeatable)")
+    run.add_argument("--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)")
+    run.add_argument("--skip-check", action="append", dest="skip", metavar="ID", help="do not run these ids")
+    run.add_argument("--fault", action="append", default=[], metavar="NAME",
+                     help="embedded target only: switch on a named fault (see `conformance serve --list-faults`)")
+    noise = run.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_const", const=0, dest="verbosity", help="print the verdict only")
+    noise.add_argument("-v", "--verbose", action="store_const", const=2, dest="verbosity",
+                       help="print each finding as it is found")
+
+    derive = sub.add_parser("derive", help="derive OpenAPI 3.1 and JSON Schemas from a doc page")
+    derive.add_argument("page", help="the doc page (.md)")
+    derive.add_argument("--out", default="specs", help="output directory (default: specs)")
+
+    lint = sub.add_parser("lint", help="report problems on a doc page with line numbers")
+    lint.add_argument("page", help="the doc page (.md)")
+
+    serve = sub.add_parser("serve", help="serve the reference implementation on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--spec", help="doc page or derived .openapi.yaml (default: the packaged seed)")
+    serve.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    serve.add_argument("--list-faults", action="store_true", help="list the named faults and legal variations")
+    serve.add_argument("--token", help="accept only this bearer token (default: any non-empty one)")
+
+    checks = sub.add_parser("checks", help="list the check catalogue")
+    checks.add_argument("--spec", help="bind to this spec instead of the packaged seed")
+    checks.add_argument("--markdown", action="store_true", help="print the README table")
+    return parser
+
+
+def packaged_spec_path() -> Path:
+    return Path(str(resources.files("conformance") / "data" / PACKAGED_SPEC))
+
+
+def _load(spec: str | None) -> tuple[Spec, str]:
+    from conformance.openapi import load_spec
+
+    path = Path(spec) if spec else packaged_spec_path()
+    loaded = load_spec(path)
+    if path.suffix.lower() in {".md", ".markdown"} and not loaded.notes:
+        from conformance.lint import lint_page
+
+        loaded = dataclasses.replace(loaded, notes=lint_page(path))
+    return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
+
+
+def _check_report_dir(directory: str) -> Path:
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"report directory {directory!r} is not writable ({exc.strerror}); pass --report-dir DIR"
+        ) from None
+    return path
+
+
+_MARK = {Status.PASS: "PASS ", Status.FAIL: "FAIL ", Status.ERROR: "ERROR", Status.SKIP: "skip "}
+
+
+class Terminal:
+    """Progress lines and the final summary; verbosity 0 prints only the verdict."""
+
+    def __init__(self, out: TextIO, verbosity: int) -> None:
+        self.out, self.verbosity = out, verbosity
+        self.lock = threading.Lock()
+
+    def progress(self, event: Progress) -> None:
+        if self.verbosity == 0 or event.result is None:
+            if self.verbosity >= 2 and event.result is None:
+                self._line(f"[{event.index:>2}/{event.total}] running {event.check.check.id} ...")
+            return
+        r = event.result
+        width = len(str(event.total))
+        tail = f" ({r.duration_s:.2f}s, {r.requests} req)" if r.status is not Status.SKIP else f" ({r.error})"
+        self._line(f"[{event.index:>{width}}/{event.total}] {_MARK[r.status]} {r.check.id:<10} "
+                   f"{r.check.level.value:<6} {r.check.title}{tail}")
+        if self.verbosity >= 2 or r.status in (Status.FAIL, Status.ERROR):
+            for f in r.findings[: (None if self.verbosity >= 2 else 3)]:
+                self._line(f"      - {f.message}")
+            if r.status is Status.ERROR and r.error:
+                self._line(f"      - {r.error}")
+            if self.verbosity >= 2:
+                for note in r.notes:
+                    self._line(f"      note: {note}")
+
+    def summary(self, run: RunResult, written: Sequence[Path]) -> None:
+        counts = run.counts()
+        totals = {s.value: sum(level[s.value] for level in counts.values()) for s in Status}
+        if self.verbosity >= 1:
+            self._line("")
+            self._line(f"{'level':<7}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}")
+            for level, row in counts.items():
+                self._line(f"{level:<7}{row['pass']:>6}{row['fail']:>6}{row['error']:>7}{row['skip']:>6}")
+            self._line(f"seed {run.seed} (rerun with --seed {run.seed}); target {run.target}")
+            for note in run.notes:
+                self._line(f"note: {note}")
+            if written:
+                self._line("reports: " + ", ".join(str(p) for p in written))
+        verdict = {"pass": "CONFORMANT", "fail": "NOT CONFORMANT", "error": "UNDECIDED"}[run.verdict]
+        self._line(f"verdict: {verdict} ({totals['pass']} passed, {totals['fail']} failed, "
+                   f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})")
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.reporters import write_reports
+    from conformance.runner import run
+
+    flags = {
+        name: getattr(args, name)
+        for name in ("target", "spec", "token", "report_dir", "formats", "timeout", "strict", "seed",
+                     "examples", "accept_odata_types", "secret_headers", "select", "skip", "verbosity")
+    }
+    config = load_config(flags)
+    spec, spec_file = _load(config.spec)
+    from conformance.runner import plan
+
+    checks = plan(spec, config)  # unknown check ids fail here, before anything is started
+    report_dir = _check_report_dir(config.report_dir)
+    if args.fault and config.target:
+        raise ConfigError("--fault applies to the embedded reference implementation only; drop --target or --fault")
+    term = Terminal(out, config.verbosity)
+    server = None
+    token = config.token_value()
+    try:
+        if config.target is None:
+            from conformance.reference_server import ReferenceServer
+
+            token = token or secrets.token_urlsafe(24)
+            server = ReferenceServer(spec, faults=args.fault, token=token)
+            server.start()
+            base_url = server.url
+            if config.verbosity:
+                faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
+                term._line(f"target: embedded reference implementation at {base_url}{faults}")
+        else:
+            base_url = config.target
+        if config.verbosity:
+            term._line(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
+        result = run(spec, config, base_url=base_url, spec_file=spec_file, token=token,
+                     progress=term.progress, checks=checks)
+    finally:
+        if server is not None:
+            server.stop()
+    written = write_reports(result, report_dir, config.formats)
+    term.summary(result, written)
+    return result.exit_code
+
+
+def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.derive import derive_page
+    from conformance.lint import lint_page
+    from conformance.openapi import write_spec_files
+
+    spec = derive_page(args.page)
+    spec = dataclasses.replace(spec, notes=lint_page(args.page))
+    for path in write_spec_files(spec, Path(args.out)):
+        print(f"wrote {path}", file=out)
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.lint import lint_page
+
+    notes = lint_page(args.page)
+    for n in notes:
+        print(f"{n.where.file}:{n.where.line}: {n.severity} {n.code} {n.message}", file=out)
+    errors = sum(n.severity == "error" for n in notes)
+    print(f"{len(notes)} findings, {errors} errors", file=out)
+    return EXIT_FAIL if errors else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.reference_server import ReferenceServer, list_faults
+
+    if args.list_faults:
+        for fault in list_faults():
+            kind = "legal" if fault.legal else fault.level_hint
+            print(f"{fault.name:<32} {kind:<6} {fault.description}", file=out)
+        return EXIT_OK
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port} is not a port number (0-65535)")
+    spec, spec_file = _load(args.spec)
+    server = ReferenceServer(spec, port=args.port, faults=args.fault, token=args.token)
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); pick another --port") from None
+    print(f"serving {spec.operation.method.value} {server.url}{spec.operation.path} ({spec_file})"
+          + (f" with faults {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C stops", file=out, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def cmd_checks(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.checks import bind
+
+    spec, _ = _load(args.spec)
+    bound = bind(spec)
+    if args.markdown:
+        print(catalogue_markdown(spec), file=out, end="")
+        return EXIT_OK
+    for b in bound:
+        where = b.info.doc.cite() if b.info.doc else b.info.source
+        applies = f" [skipped on this page: {b.skip_reason}]" if b.skip_reason else ""
+        print(f"{b.info.id:<10} {b.info.level.value:<6} {b.info.requirement} ({where}){applies}", file=out)
+    return EXIT_OK
+
+
+def catalogue_markdown(spec: Spec) -> str:
+    """The check table as the README shows it (kept equal by a test)."""
+    from conformance.checks import bind
+
+    lines = ["| id | level | requirement | source |", "| --- | --- | --- | --- |"]
+    for b in bind(spec):
+        source = f"doc: {b.info.doc.section or 'page'} (line {b.info.doc.line})" if b.info.doc else b.info.source
+        lines.append(f"| {b.info.id} | {b.info.level.value} | {b.info.requirement} | {source} |")
+    return "\n".join(lines) + "\n"
+
+
+COMMANDS = {"run": cmd_run, "derive": cmd_derive, "lint": cmd_lint, "serve": cmd_serve, "checks": cmd_checks}
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2, already printed)
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    if args.version:
+        from conformance.runner import harness_version
+
+        print(f"conformance {harness_version()}", file=out)
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, out)
+    except HarnessError as exc:
+        print(f"conformance {args.command}: error: {exc}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"conformance {args.command}: interrupted", file=err)
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())
