@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.results import CheckResult, Evidence, Exchange, Finding, RunResult, Status
@@ -15,13 +17,22 @@ if TYPE_CHECKING:
 JSON = Any
 
 SCHEMA_VERSION = "1.0"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "report.schema.json"  # package data
 filename = "report.json"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def write(run: RunResult, stream: TextIO) -> None:
     """Write `run` as pretty-printed UTF-8 JSON."""
-    json.dump(to_dict(run), stream, indent=2, ensure_ascii=False, allow_nan=False)
-    stream.write("\n")
+    text = json.dumps(to_dict(run), indent=2, ensure_ascii=False, allow_nan=False)
+    # A lone surrogate (only possible inside a JSON string) cannot be encoded as UTF-8: write it escaped.
+    stream.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+def load_schema() -> dict[str, JSON]:
+    """The JSON Schema (draft 2020-12) every `report.json` of this `SCHEMA_VERSION` validates against."""
+    schema: dict[str, JSON] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 def to_dict(run: RunResult) -> dict[str, JSON]:
@@ -154,4 +165,4 @@ def _plain(value: JSON) -> JSON:
     return str(value)
 
 
-__all__ = ["SCHEMA_VERSION", "filename", "to_dict", "write"]
+__all__ = ["SCHEMA_FILE", "SCHEMA_VERSION", "filename", "load_schema", "to_dict", "write"]
