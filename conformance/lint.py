@@ -55,7 +55,7 @@ CODES: dict[str, str] = {
 
 GRAPH_NAMESPACE = "microsoft.graph"
 
-_TODO_RE = re.compile(r"\*\*\s*TODO\b[^*]*\**|\bTODO\s*:.*")
+_TODO_RE = re.compile(r"\*\*\s*TODO\b[^*|]*\**|\bTODO\s*:[^*|]*")
 _GUID_ANY_RE = re.compile(
     r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])"
 )
@@ -119,6 +119,11 @@ def lint_text(text: str, file: str, spec: Spec | None = None) -> tuple[ContractN
             seen.add(key)
             out.append(note)
     return tuple(sorted(out, key=lambda n: (n.where.line, n.code, n.message)))
+
+
+def exit_code(notes: tuple[ContractNote, ...] | list[ContractNote]) -> int:
+    """The lint's exit code: 1 when any note is an error, else 0."""
+    return 1 if any(n.severity == ERROR for n in notes) else 0
 
 
 def is_mirrored_guid(value: str) -> bool:
@@ -374,17 +379,13 @@ class _Lint:
         done: set[str] = set()
         for pointer, message in validation_errors(body, schema):
             segments = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
-            if not segments:
-                unexpected = (
-                    re.findall(r"'([^']+)'", message.split("(", 1)[-1]) if "unexpected" in message else []
-                )
-                segments = unexpected[:1]
-            key = "/".join(segments)
+            extra = _unexpected_names(message) if not segments else []
+            key = "/".join(segments or extra[:1])
             if key in done:
                 continue
             done.add(key)
-            line = _pointer_line(body_text, body_line, segments)
-            prop = op.property(segments[0]) if len(segments) == 1 and pointer else None
+            line = _pointer_line(body_text, body_line, segments or extra[:1])
+            prop = op.property(segments[0]) if len(segments) == 1 else None
             if prop is not None:
                 value = body.get(prop.name) if isinstance(body, dict) else None
                 text = (
@@ -392,8 +393,17 @@ class _Lint:
                     f"match its documented type {prop.doc_type} ({_describe(prop.schema, prop.nullable)}, "
                     f"{prop.where.cite()})"
                 )
+            elif extra:
+                known = op.property(extra[0])
+                why = (
+                    f"which the page marks read-only ({known.where.cite()})"
+                    if known is not None and known.read_only
+                    else "which the page does not list"
+                )
+                text = f"example {kind} body sends {extra[0]!r}, {why}; a client may not send it"
             else:
                 text = f"example {kind} body at {pointer or '/'}: {message}"
+            segments = segments or extra[:1]
             self.add("DOC-EXAMPLE-SCHEMA", line, text, anchor=segments[0] if segments else "")
 
     # DOC-STATUS-MISMATCH
@@ -464,6 +474,16 @@ def _unescape(text: str) -> str:
     return value if isinstance(value, str) else text
 
 
+def _unexpected_names(message: str) -> list[str]:
+    """Property names a jsonschema additionalProperties message complains about."""
+    m = re.match(r"^'((?:[^'\\]|\\.)*)' does not match any of the regexes", message)
+    if m:
+        return [m.group(1)]
+    if "unexpected" in message:
+        return re.findall(r"'([^']+)'", message.split("(", 1)[-1])
+    return []
+
+
 def _key_on(text: str) -> str:
     m = re.search(r'"((?:[^"\\]|\\.)*)"\s*:', text)
     return m.group(1) if m else ""
@@ -510,6 +530,7 @@ __all__ = [
     "GRAPH_NAMESPACE",
     "INFO",
     "WARNING",
+    "exit_code",
     "is_mirrored_guid",
     "is_placeholder_value",
     "lint_page",
