@@ -4,7 +4,9 @@ Every note has a stable code, a severity and the 1-based page line it is about. 
 
     error    the page contradicts itself or its own contract, so a reader (or a check) that takes
              it at its word goes wrong:
-             DOC-EXAMPLE-SCHEMA     an example body breaks the schema derived from the page
+             DOC-EXAMPLE-SCHEMA     an example body breaks the schema derived from the page (a warning
+                                    when it only leaves out a property whose requirement is a weak
+                                    reading of prose or a table intro)
              DOC-EXAMPLE-JSON       an example body is not JSON at all
              DOC-STATUS-MISMATCH    the Response prose and an example response disagree on the status
              DOC-ODATA-NAMESPACE    an example body's `@odata.type` is outside `microsoft.graph`
@@ -201,6 +203,16 @@ class _Lint:
     def block_at(self, line: int) -> CodeBlock | None:
         return next((b for b in self.page.blocks if b.line == line), None)
 
+    def is_example(self, block: CodeBlock) -> bool:
+        """An example block: annotated as request/response, or under an 'Example...' heading."""
+        kind = str((block.annotation or {}).get("blockType", "")).casefold()
+        if kind in ("request", "response"):
+            return True
+        if kind:
+            return False  # "ignored" and the like: not an example
+        start = next((h.line for h in self.page.headings if h.text.casefold().startswith("example")), 0)
+        return bool(start) and block.line > start
+
     def block_lines(self) -> Iterator[tuple[int, str, CodeBlock]]:
         for b in self.page.blocks:
             for k, text in enumerate(b.text.split("\n")):
@@ -298,7 +310,7 @@ class _Lint:
             msg = parse_http_block(b)
             if not msg.start_line:
                 continue
-            if msg.body_error and msg.body_line:
+            if msg.body_error and msg.body_line and self.is_example(b):
                 self.add("DOC-EXAMPLE-JSON", msg.body_line, f"{msg.body_error}; the example cannot be used")
             for k, (name, value) in enumerate(msg.headers):
                 if name.casefold() != "content-length":
@@ -378,9 +390,11 @@ class _Lint:
             body_text, body_line = "", where.line if where is not None else 1
         done: set[str] = set()
         for pointer, message in validation_errors(body, schema):
+            severity = ERROR
             segments = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
             extra = _unexpected_names(message) if not segments else []
-            key = "/".join(segments or extra[:1])
+            missing = re.match(r"^'([^']+)' is a required property$", message) if not segments else None
+            key = "/".join(segments or extra[:1]) + (f"!{missing.group(1)}" if missing else "")
             if key in done:
                 continue
             done.add(key)
@@ -393,6 +407,16 @@ class _Lint:
                     f"match its documented type {prop.doc_type} ({_describe(prop.schema, prop.nullable)}, "
                     f"{prop.where.cite()})"
                 )
+            elif missing is not None:
+                name = missing.group(1)
+                known = op.property(name)
+                cite = f" ({known.required.where.cite()})" if known is not None else ""
+                text = f"example {kind} body leaves out {name!r}, which the page makes required{cite}"
+                if known is not None and known.required.confidence < 1.0:
+                    # The requirement itself is a reading of prose or a table intro: the page may
+                    # simply be loose, so this is not proof of a broken example.
+                    severity = WARNING
+                    text += f"; the requirement is a weak reading of the page ({known.required.how.value})"
             elif extra:
                 known = op.property(extra[0])
                 why = (
@@ -404,7 +428,8 @@ class _Lint:
             else:
                 text = f"example {kind} body at {pointer or '/'}: {message}"
             segments = segments or extra[:1]
-            self.add("DOC-EXAMPLE-SCHEMA", line, text, anchor=segments[0] if segments else "")
+            anchor = missing.group(1) if missing else (segments[0] if segments else "")
+            self.add("DOC-EXAMPLE-SCHEMA", line, text, anchor=anchor, severity=severity)
 
     # DOC-STATUS-MISMATCH
 
@@ -413,7 +438,7 @@ class _Lint:
         prose = self._prose_success_codes()
         documented = {c for c, _ in prose} or {success.value}
         cite_line = prose[0][1] if prose else success.where.line
-        said = ", ".join(str(c) for c in sorted(documented))
+        said = "2xx" if len(documented) > 50 else ", ".join(str(c) for c in sorted(documented))
         for ex in op.examples:
             if ex.response_status is None or ex.response_status in documented:
                 continue
@@ -429,7 +454,10 @@ class _Lint:
             )
 
     def _prose_success_codes(self) -> list[tuple[int, int]]:
-        """(2xx code, line) stated in the prose of the first 'Response' section."""
+        """(2xx code, line) stated in the prose of the first 'Response' section.
+
+        "a 200-series code" or "2xx" stands for every 2xx code.
+        """
         heads = self.page.headings
         for k, h in enumerate(heads):
             if h.text.casefold() != "response":
@@ -439,7 +467,10 @@ class _Lint:
             for i in range(h.line + 1, end):
                 if i in self.code_lines or i in self.annotation_lines:
                     continue
-                for m in re.finditer(r"(?<![\w./-])(2\d\d)\b", self.page.lines[i - 1]):
+                text = self.page.lines[i - 1]
+                if re.search(r"(?i)\b2(?:00-series|xx)\b", text):
+                    found.extend((c, i) for c in range(200, 300))
+                for m in re.finditer(r"(?<![\w./-])(2\d\d)(?![\w-])", text):
                     found.append((int(m.group(1)), i))
             return found
         return []
