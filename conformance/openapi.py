@@ -278,7 +278,7 @@ def to_openapi(spec: Spec) -> dict[str, JSON]:
 
     paths: dict[str, JSON] = {}
     for i, path_fact in enumerate(op.paths):
-        template = path_fact.value
+        template = path_fact.value if path_fact.value.startswith("/") else "/" + path_fact.value
         params: list[dict[str, JSON]] = [
             {
                 "name": name,

@@ -57,7 +57,7 @@ def _with_path_and_headers() -> Spec:
         SEED_SPEC.operation,
         paths=(
             Fact(value="/users/{user-id}/profiles", where=loc, how=How.SECTION),
-            Fact(value="/me/profiles", where=dataclasses.replace(loc, line=13), how=How.SECTION),
+            Fact(value="me/profiles", where=dataclasses.replace(loc, line=13), how=How.SECTION),
         ),
         headers=(
             *SEED_SPEC.operation.headers,
