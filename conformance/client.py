@@ -513,10 +513,7 @@ class Client:
             except (urllib3.exceptions.HTTPError, OSError, zlib.error, TargetError) as e:
                 partial = self._record_response(resp, b"", False, time.monotonic() - started, extra)
                 if deadline.fired or deadline.expired():
-                    err: TargetError = TargetError(
-                        f"{method} {shown_url}: the body did not finish within the {budget:g} s deadline; "
-                        "the target is hung or dripping data (raise the timeout if it is only slow)"
-                    )
+                    err: TargetError = _deadline_error(method, shown_url, budget)
                 elif isinstance(e, TargetError):
                     err = e
                 else:
@@ -581,6 +578,8 @@ class Client:
     def _read_body(self, resp: requests.Response, method: str, deadline: _Deadline) -> tuple[bytes, bool]:
         """Stream the body until EOF, the read limit or the deadline, decoding gzip/deflate as it comes."""
         if method == "HEAD" or resp.status_code in (204, 304) or 100 <= resp.status_code < 200:
+            if deadline.fired:  # the headers were cut short by the watchdog
+                raise TargetError("deadline")
             return b"", False
         raw: urllib3.HTTPResponse = resp.raw
         coding = (resp.headers.get("Content-Encoding") or "").strip().lower()
@@ -622,10 +621,7 @@ class Client:
                 "check the base URL and that the service is running"
             )
         if deadline.fired or isinstance(e, requests.exceptions.Timeout):
-            return TargetError(
-                f"{method} {url}: no answer within the {deadline.seconds:g} s deadline; "
-                "the target is hung or too slow (raise the timeout if it is only slow)"
-            )
+            return _deadline_error(method, url, deadline.seconds)
         return TargetError(
             f"{method} {url}: the target's answer is not usable HTTP ({self._one_line(cause)}); "
             "check the target's logs"
@@ -652,8 +648,8 @@ class Client:
         left_out: list[str] = []
         for name, value in pairs:
             low = name.lower()
-            if low in ("host", "content-length"):
-                continue  # curl derives these from the URL and the body
+            if low == "host" or (low == "content-length" and payload is not None):
+                continue  # curl derives these from the URL and --data-binary
             if low == "authorization" and self._token and value == f"Bearer {self._token}":
                 parts.append(f'-H "{name}: Bearer ${TOKEN_ENV}"')
             elif self._redactor.is_secret(name):
@@ -675,6 +671,13 @@ class Client:
         if left_out:
             note += "  # secret headers left out: " + ", ".join(left_out)
         return prefix + " ".join(parts) + note
+
+
+def _deadline_error(method: str, url: str, seconds: float) -> TargetError:
+    return TargetError(
+        f"{method} {url}: no complete answer within the {seconds:g} s deadline (hung, or dripping data); "
+        "raise the timeout if the target is only slow"
+    )
 
 
 def retry_after_seconds(value: str | None) -> float | None:
