@@ -25,7 +25,8 @@ JSON = Any
 
 # What a fault or variation needs from the Spec to be observable.
 NEEDS = {
-    "guid": "the documented id is a GUID",
+    "guid": "the documented id is a GUID the server chooses",
+    "server-id": "the server chooses the id (the page does not make id a required property)",
     "odata-type": "the page documents an @odata.type",
     "string": "a writable string property",
     "required": "a writable required property",
@@ -68,12 +69,12 @@ _FAULTS = (
     # -- id --------------------------------------------------------------------------------------
     _f("id-missing", "MUST", "the created entity has no id in the response body"),
     _f("id-not-guid", "MUST", "the id is an opaque string although the page documents a GUID", "guid"),
-    _f("id-empty", "MUST", "the id is the empty string"),
-    _f("id-numeric", "MUST", "the id is a JSON number (a counter)"),
+    _f("id-empty", "MUST", "the id is the empty string", "server-id"),
+    _f("id-numeric", "MUST", "the id is a JSON number (a counter)", "server-id"),
     _f("id-guid-no-dashes", "MUST", "the id is a GUID written as 32 hex digits without dashes", "guid"),
     _f("id-guid-braces", "MUST", "the id is a GUID wrapped in braces", "guid"),
-    _f("id-from-client", "MUST", "an id sent by the client is adopted instead of being ignored"),
-    _f("id-repeats", "MUST", "every create gets the same id"),
+    _f("id-from-client", "MUST", "an id sent by the client is adopted instead of being ignored", "server-id"),
+    _f("id-repeats", "MUST", "every create gets the same id", "server-id"),
     # -- @odata.type -----------------------------------------------------------------------------
     _f("odata-type-missing", "MUST", "the response body has no @odata.type", "odata-type"),
     _f(
@@ -216,12 +217,19 @@ def target_string(op: Operation) -> Property | None:
     return candidates[0] if candidates else None
 
 
+def caller_sets_id(op: Operation) -> bool:
+    """Some pages make `id` a required property the caller chooses; then the server adopts it."""
+    prop = op.property("id")
+    return prop is not None and prop.required.value and not prop.read_only
+
+
 def first_optional(op: Operation) -> Property | None:
     return next((p for p in writable(op) if not p.required.value), None)
 
 
 _HAS: dict[str, Callable[[Operation], bool]] = {
-    "guid": lambda op: op.id_format.value == "guid",
+    "guid": lambda op: op.id_format.value == "guid" and not caller_sets_id(op),
+    "server-id": lambda op: not caller_sets_id(op),
     "odata-type": lambda op: op.odata_type is not None,
     "string": lambda op: target_string(op) is not None,
     "required": lambda op: any(p.required.value for p in writable(op)),
@@ -349,6 +357,7 @@ __all__ = [
     "NEEDS",
     "VARIATIONS",
     "Fault",
+    "caller_sets_id",
     "crash_reason",
     "first_optional",
     "is_datetime",

@@ -29,7 +29,15 @@ from socketserver import TCPServer
 from typing import Any, cast
 from urllib.parse import quote, unquote, urlsplit
 
-from conformance.faults import ALL, crash_reason, loosened_schema, mangle, odata_type_value, resolve
+from conformance.faults import (
+    ALL,
+    caller_sets_id,
+    crash_reason,
+    loosened_schema,
+    mangle,
+    odata_type_value,
+    resolve,
+)
 from conformance.schemas import validation_errors
 from conformance.spec import Operation, Spec, request_schema
 
@@ -233,7 +241,7 @@ class ReferenceServer:
             return _Reply(
                 500, [("Content-Type", "text/html")], f"<h1>Internal Server Error</h1>{crash}".encode()
             )
-        if not _caller_sets_id(self.op) and not mode.on("id-from-client"):
+        if not caller_sets_id(self.op) and not mode.on("id-from-client"):
             body.pop("id", None)
         try:
             errors = validation_errors(body, mode.schema)
@@ -302,7 +310,7 @@ class ReferenceServer:
     def _new_id(self, mode: _Mode, body: dict[str, JSON]) -> tuple[str, JSON]:
         """(store key, id value in the body) for a new entity."""
         sent = body.get("id")
-        if isinstance(sent, str) and sent and (_caller_sets_id(self.op) or mode.on("id-from-client")):
+        if isinstance(sent, str) and sent and (caller_sets_id(self.op) or mode.on("id-from-client")):
             return sent, sent
         with self._lock:
             self._counter += 1
@@ -381,12 +389,6 @@ def _route(path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(f"^{pattern}$", re.IGNORECASE), re.compile(f"^({pattern})/([^/]+)$", re.IGNORECASE)
 
 
-def _caller_sets_id(op: Operation) -> bool:
-    """Some pages make `id` a required property the caller chooses; then it is adopted."""
-    prop = op.property("id")
-    return prop is not None and prop.required.value and not prop.read_only
-
-
 def _loads(raw: bytes) -> JSON:
     """Strict JSON from UTF-8 bytes: no NaN/Infinity, no out-of-range numbers. ValueError otherwise."""
 
@@ -432,6 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Reads one request (bounded), hands it to the application, writes the reply."""
 
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # garbage request lines still get a status line
     server_version = "ReferenceServer/1.0"
     timeout = 30  # a silent client cannot hold a thread forever
 
@@ -541,6 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 resets bursts of concurrent clients
     block_on_close = False  # keep-alive connections must not hold up stop()
 
     def __init__(self, address: tuple[str, int], app: ReferenceServer) -> None:
