@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import enum
+import functools
 import http.cookiejar
 import json as jsonlib
 import re
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from types import TracebackType
 from typing import Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -143,17 +144,16 @@ class _Redactor:
 
     def __init__(self, token: str | None, secret_headers: Iterable[str]) -> None:
         self.names = ALWAYS_SECRET | {h.strip().lower() for h in secret_headers}
-        self.token = token or None
-        self.secrets = _variants([token] if token else [])
+        self.secrets: tuple[str, ...] = (token,) if token else ()
 
     def is_secret(self, name: str) -> bool:
         return name.strip().lower() in self.names
 
     def text(self, text: str, extra: Sequence[str] = (), *, cut_tail: bool = False) -> str:
-        secrets = _variants(extra, self.secrets) if extra else self.secrets
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
+        secrets = tuple(dict.fromkeys(self.secrets + tuple(extra)))
+        pattern = _secret_pattern(secrets)
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
         if cut_tail:  # the read limit may have split a secret: hide a trailing start of one
             for secret in secrets:
                 text = _mask_tail(text, secret)
@@ -167,15 +167,26 @@ class _Redactor:
         )
 
 
-def _variants(values: Iterable[str], base: Sequence[str] = ()) -> tuple[str, ...]:
-    """Each secret as sent and as a target might echo it (JSON-escaped, percent-encoded), longest first."""
-    out = set(base)
-    for v in values:
-        if v:
-            out.update(
-                {v, jsonlib.dumps(v)[1:-1], jsonlib.dumps(v, ensure_ascii=False)[1:-1], quote(v, safe="")}
-            )
-    return tuple(sorted(out, key=len, reverse=True))
+def _any_case(hex_digits: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
+
+
+def _char_forms(c: str) -> str:
+    """A regex for one character of a secret as a target might echo it: as is, or escaped by
+    JSON (\\uXXXX, \\/), or percent-encoded; serializers mix these (.NET escapes '+' but not '-')."""
+    if c.isascii() and c.isalnum():
+        return re.escape(c)
+    forms = [re.escape(c), r"\\u" + _any_case(f"{ord(c):04x}")]
+    forms.append("".join("%" + _any_case(f"{b:02x}") for b in c.encode("utf-8")))
+    if c.isascii():
+        forms.append(r"\\" + re.escape(c))
+    return "(?:" + "|".join(forms) + ")"
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    alternatives = ["".join(map(_char_forms, s)) for s in sorted(secrets, key=len, reverse=True) if s]
+    return re.compile("|".join(alternatives)) if alternatives else None
 
 
 def _mask_tail(text: str, secret: str) -> str:

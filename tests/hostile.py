@@ -16,6 +16,7 @@ import socket
 import struct
 import threading
 import time
+import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -276,11 +277,16 @@ def _echo(conn: socket.socket, req: Received, srv: RawServer) -> None:
         "headers": {k: v for k, v in req.headers},
         "body": req.body.decode("utf-8", "replace"),
     }
+    auth = req.header("Authorization")
+    if auth:  # as serializers and frameworks would echo it: escaped, percent-encoded
+        doc["escaped"] = "".join(c if c.isalnum() else f"\\u{ord(c):04X}" for c in auth)
+        doc["slashed"] = auth.replace("/", "\\/")
+        doc["quoted"] = urllib.parse.quote(auth, safe="")
     hs = [("Content-Type", "application/json")]
     hs += [(f"X-Echo-{k}", v) for k, v in req.headers]
-    auth = req.header("Authorization")
     if auth:
         hs += [("Set-Cookie", f"session={auth}"), ("WWW-Authenticate", f'Bearer error="{auth}"')]
+        hs += [("X-Echo-Quoted", urllib.parse.quote(auth, safe=""))]
     respond(conn, 200, json.dumps(doc).encode(), hs, reason=f"echo {auth or ''}".strip())
 
 
