@@ -46,6 +46,31 @@ def www_authenticate(ctx: CheckContext) -> Iterator[Finding]:
                       reply, expected="WWW-Authenticate: Bearer ...", actual="(absent)")
 
 
+@check("AUTH-102", Level.SHOULD, "A request whose Authorization is not a valid bearer token (another scheme, "
+       "an unknown token) is answered 401 Unauthorized.", title="Bad credentials get 401",
+       source="RFC 6750 §3.1 (invalid_token); RFC 9110 §15.5.2", applies=_documents_auth)
+def bad_credentials(ctx: CheckContext) -> Iterator[Finding]:
+    for label, value in (("a Basic credential", "Basic Y29uZm9ybWFuY2U6aW52YWxpZA=="),
+                         ("an unknown bearer token", "Bearer conformance-invalid-token")):
+        reply = ctx.post(minimal_body(ctx), auth=False, headers={"Authorization": value})
+        if reply.status != 401:
+            yield finding(f"a create with {label} answered {reply.status} {reply.reason}, expected 401",
+                          "response.status", reply, expected="401", actual=f"{reply.status} {reply.reason}")
+
+
+@check("METHOD-101", Level.SHOULD, "A method the collection does not support (PUT, DELETE) is answered 405 with an "
+       "Allow header.", title="Unsupported method gets 405", source="RFC 9110 §15.5.6")
+def unsupported_method(ctx: CheckContext) -> Iterator[Finding]:
+    for method in ("PUT", "DELETE"):
+        reply = ctx.client.request(method, ctx.path, json=minimal_body(ctx))
+        if reply.status != 405:
+            yield finding(f"{method} on the collection answered {reply.status} {reply.reason}, expected 405",
+                          "response.status", reply, expected="405", actual=f"{reply.status} {reply.reason}")
+        elif not reply.header("allow"):
+            yield finding(f"the 405 answer to {method} has no Allow header", "response.headers.allow", reply,
+                          expected="Allow: POST, ...", actual="(absent)")
+
+
 @check("ERR-101", Level.SHOULD, "A 4xx response carries a JSON error body with string error.code and error.message.",
        title="Error body shape", source="OData 4.01 JSON Format §21.1; Microsoft Graph REST guidelines (errors)")
 def error_body(ctx: CheckContext) -> Iterator[Finding]:
