@@ -20,7 +20,6 @@ import secrets
 import sys
 import threading
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -56,18 +55,43 @@ def _parser() -> _Parser:
     run.add_argument("--strict", action="store_const", const=True, help="SHOULD failures count too")
     run.add_argument("--seed", help="seed for generated tests (default: random, always reported)")
     run.add_argument("--examples", help="generated bodies per mode (default: 25; 0 turns generation off)")
-    run.add_argument("--accept-odata-type", action="append", dest="accept_odata_types", metavar="VALUE",
-                     help="also accept this @odata.type (repeatable), e.g. #microsoft.graph.outboundSharedUserProfile")
-    run.add_argument("--secret-header", action="append", dest="secret_headers", metavar="NAME",
-                     help="mask this header in every output (repeatable)")
-    run.add_argument("--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)")
+    run.add_argument(
+        "--accept-odata-type",
+        action="append",
+        dest="accept_odata_types",
+        metavar="VALUE",
+        help="also accept this @odata.type (repeatable), e.g. #microsoft.graph.outboundSharedUserProfile",
+    )
+    run.add_argument(
+        "--secret-header",
+        action="append",
+        dest="secret_headers",
+        metavar="NAME",
+        help="mask this header in every output (repeatable)",
+    )
+    run.add_argument(
+        "--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)"
+    )
     run.add_argument("--skip-check", action="append", dest="skip", metavar="ID", help="do not run these ids")
-    run.add_argument("--fault", action="append", default=[], metavar="NAME",
-                     help="embedded target only: switch on a named fault (see `conformance serve --list-faults`)")
+    run.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="embedded target only: switch on a named fault (see `conformance serve --list-faults`)",
+    )
     noise = run.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_const", const=0, dest="verbosity", help="print the verdict only")
-    noise.add_argument("-v", "--verbose", action="store_const", const=2, dest="verbosity",
-                       help="print each finding as it is found")
+    noise.add_argument(
+        "-q", "--quiet", action="store_const", const=0, dest="verbosity", help="print the verdict only"
+    )
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=2,
+        dest="verbosity",
+        help="print each finding as it is found",
+    )
 
     derive = sub.add_parser("derive", help="derive OpenAPI 3.1 and JSON Schemas from a doc page")
     derive.add_argument("page", help="the doc page (.md)")
@@ -80,7 +104,9 @@ def _parser() -> _Parser:
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--spec", help="doc page or derived .openapi.yaml (default: the packaged seed)")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
-    serve.add_argument("--list-faults", action="store_true", help="list the named faults and legal variations")
+    serve.add_argument(
+        "--list-faults", action="store_true", help="list the named faults and legal variations"
+    )
     serve.add_argument("--token", help="accept only this bearer token (default: any non-empty one)")
 
     checks = sub.add_parser("checks", help="list the check catalogue")
@@ -90,7 +116,7 @@ def _parser() -> _Parser:
 
 
 def packaged_spec_path() -> Path:
-    return Path(str(resources.files("conformance") / "data" / PACKAGED_SPEC))
+    return Path(__file__).resolve().parent / "data" / PACKAGED_SPEC
 
 
 def _load(spec: str | None) -> tuple[Spec, str]:
@@ -137,8 +163,10 @@ class Terminal:
         r = event.result
         width = len(str(event.total))
         tail = f" ({r.duration_s:.2f}s, {r.requests} req)" if r.status is not Status.SKIP else f" ({r.error})"
-        self._line(f"[{event.index:>{width}}/{event.total}] {_MARK[r.status]} {r.check.id:<10} "
-                   f"{r.check.level.value:<6} {r.check.title}{tail}")
+        self._line(
+            f"[{event.index:>{width}}/{event.total}] {_MARK[r.status]} {r.check.id:<10} "
+            f"{r.check.level.value:<6} {r.check.title}{tail}"
+        )
         if self.verbosity >= 2 or r.status in (Status.FAIL, Status.ERROR):
             for f in r.findings[: (None if self.verbosity >= 2 else 3)]:
                 self._line(f"      - {f.message}")
@@ -162,8 +190,10 @@ class Terminal:
             if written:
                 self._line("reports: " + ", ".join(str(p) for p in written))
         verdict = {"pass": "CONFORMANT", "fail": "NOT CONFORMANT", "error": "UNDECIDED"}[run.verdict]
-        self._line(f"verdict: {verdict} ({totals['pass']} passed, {totals['fail']} failed, "
-                   f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})")
+        self._line(
+            f"verdict: {verdict} ({totals['pass']} passed, {totals['fail']} failed, "
+            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})"
+        )
 
     def _line(self, text: str) -> None:
         with self.lock:
@@ -176,8 +206,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
     flags = {
         name: getattr(args, name)
-        for name in ("target", "spec", "token", "report_dir", "formats", "timeout", "strict", "seed",
-                     "examples", "accept_odata_types", "secret_headers", "select", "skip", "verbosity")
+        for name in (
+            "target",
+            "spec",
+            "token",
+            "report_dir",
+            "formats",
+            "timeout",
+            "strict",
+            "seed",
+            "examples",
+            "accept_odata_types",
+            "secret_headers",
+            "select",
+            "skip",
+            "verbosity",
+        )
     }
     config = load_config(flags)
     spec, spec_file = _load(config.spec)
@@ -186,7 +230,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     checks = plan(spec, config)  # unknown check ids fail here, before anything is started
     report_dir = _check_report_dir(config.report_dir)
     if args.fault and config.target:
-        raise ConfigError("--fault applies to the embedded reference implementation only; drop --target or --fault")
+        raise ConfigError(
+            "--fault applies to the embedded reference implementation only; drop --target or --fault"
+        )
     term = Terminal(out, config.verbosity)
     server = None
     token = config.token_value()
@@ -205,8 +251,15 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             base_url = config.target
         if config.verbosity:
             term._line(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
-        result = run(spec, config, base_url=base_url, spec_file=spec_file, token=token,
-                     progress=term.progress, checks=checks)
+        result = run(
+            spec,
+            config,
+            base_url=base_url,
+            spec_file=spec_file,
+            token=token,
+            progress=term.progress,
+            checks=checks,
+        )
     finally:
         if server is not None:
             server.stop()
@@ -253,9 +306,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     try:
         server.start()
     except OSError as exc:
-        raise ConfigError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); pick another --port") from None
-    print(f"serving {spec.operation.method.value} {server.url}{spec.operation.path} ({spec_file})"
-          + (f" with faults {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C stops", file=out, flush=True)
+        raise ConfigError(
+            f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); pick another --port"
+        ) from None
+    print(
+        f"serving {spec.operation.method.value} {server.url}{spec.operation.path} ({spec_file})"
+        + (f" with faults {', '.join(args.fault)}" if args.fault else "")
+        + "; Ctrl-C stops",
+        file=out,
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -286,7 +346,9 @@ def catalogue_markdown(spec: Spec) -> str:
 
     lines = ["| id | level | requirement | source |", "| --- | --- | --- | --- |"]
     for b in bind(spec):
-        source = f"doc: {b.info.doc.section or 'page'} (line {b.info.doc.line})" if b.info.doc else b.info.source
+        source = (
+            f"doc: {b.info.doc.section or 'page'} (line {b.info.doc.line})" if b.info.doc else b.info.source
+        )
         lines.append(f"| {b.info.id} | {b.info.level.value} | {b.info.requirement} | {source} |")
     return "\n".join(lines) + "\n"
 
