@@ -270,6 +270,15 @@ def _html_page(conn: socket.socket, req: Received, srv: RawServer) -> None:
     respond(conn, 500, body, [("Content-Type", "text/html"), ("X-Frame", HTML_PAYLOADS[2])], "<b>oops</b>")
 
 
+def echo_forms(secret: str) -> dict[str, str]:
+    """JSON text fragments in which a serializer or framework might echo `secret` (escaped, encoded)."""
+    return {
+        "escaped": "".join(c if c.isalnum() else f"\\u{ord(c):04X}" for c in secret),  # .NET-style
+        "slashed": json.dumps(secret)[1:-1].replace("/", "\\/"),  # PHP-style
+        "quoted": urllib.parse.quote(secret, safe=""),
+    }
+
+
 def _echo(conn: socket.socket, req: Received, srv: RawServer) -> None:
     doc = {
         "method": req.method,
@@ -277,17 +286,15 @@ def _echo(conn: socket.socket, req: Received, srv: RawServer) -> None:
         "headers": {k: v for k, v in req.headers},
         "body": req.body.decode("utf-8", "replace"),
     }
+    text = json.dumps(doc)
     auth = req.header("Authorization")
-    if auth:  # as serializers and frameworks would echo it: escaped, percent-encoded
-        doc["escaped"] = "".join(c if c.isalnum() else f"\\u{ord(c):04X}" for c in auth)
-        doc["slashed"] = auth.replace("/", "\\/")
-        doc["quoted"] = urllib.parse.quote(auth, safe="")
     hs = [("Content-Type", "application/json")]
     hs += [(f"X-Echo-{k}", v) for k, v in req.headers]
-    if auth:
+    if auth:  # also in the forms a real service might use, written straight into the JSON text
+        text = text[:-1] + "".join(f', "{k}": "{v}"' for k, v in echo_forms(auth).items()) + "}"
         hs += [("Set-Cookie", f"session={auth}"), ("WWW-Authenticate", f'Bearer error="{auth}"')]
         hs += [("X-Echo-Quoted", urllib.parse.quote(auth, safe=""))]
-    respond(conn, 200, json.dumps(doc).encode(), hs, reason=f"echo {auth or ''}".strip())
+    respond(conn, 200, text.encode(), hs, reason=f"echo {auth or ''}".strip())
 
 
 @functools.cache
