@@ -37,7 +37,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise _UsageError(f"{self.prog}: error: {message} (see `{self.prog} --help`)")
+
+
+class _UsageError(Exception):
+    """A command-line usage error, printed by `main` as one line."""
 
 
 def _parser() -> _Parser:
@@ -363,6 +367,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except _UsageError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2, already printed)
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     if args.version:

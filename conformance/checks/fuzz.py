@@ -127,22 +127,23 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     @seed(ctx.options.seed)
     @given(case=strategy)
     def probe(case: Any) -> None:
-        body = case.body
-        known = state["failed"].get(key(body))
-        if known is not None:
-            raise _CaseFailed(known)
+        problem = state["failed"].get(key(case.body)) or attempt(case.body)
+        if problem is not None:
+            raise _CaseFailed(problem)  # one raise site: hypothesis tells bugs apart by where they are raised
+
+    def attempt(body: JSON) -> Finding | None:
         if state["error"] is not None or state["sent"] >= budget:
-            return  # target gone or budget spent: stop sending, keep the smallest failure found
+            return None  # target gone or budget spent: stop sending, keep the smallest failure found
         state["sent"] += 1
         try:
             reply = _send(ctx, body)
         except TargetError as exc:
             state["error"] = exc
-            return
+            return None
         problem = judge(ctx, body, reply, valid=_is_valid(op, body))
         if problem is not None:
             state["failed"][key(body)] = problem
-            raise _CaseFailed(problem)
+        return problem
 
     try:
         probe()
