@@ -229,6 +229,10 @@ def _resolve(c: Check, spec: Spec) -> tuple[DocLocation | None, Fact[Any] | None
             value = getattr(op, kind)
             if isinstance(value, tuple) and value and isinstance(value[0], Fact):
                 return value[0].where, value[0]
+            if isinstance(value, tuple) and value and hasattr(value[0], "request_where"):
+                where = next((e.request_where for e in value if e.request_where is not None), None)
+                if where is not None:
+                    return where, None
             if isinstance(value, Fact):
                 return value.where, value
     if c.doc.section:
