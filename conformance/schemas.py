@@ -24,7 +24,6 @@ _DATETIME_RE = re.compile(
 FORMAT_CHECKER = FormatChecker(formats=())
 
 
-@FORMAT_CHECKER.checks("date-time")
 def is_datetime(value: object) -> bool:
     """True for an RFC 3339 date-time with offset; non-strings pass (type is checked elsewhere)."""
     if not isinstance(value, str):
@@ -32,12 +31,15 @@ def is_datetime(value: object) -> bool:
     return parse_datetime(value) is not None
 
 
-@FORMAT_CHECKER.checks("uuid")
 def is_guid(value: object) -> bool:
     """GUID shape 8-4-4-4-12 hex, any case, no variant bits demanded."""
     if not isinstance(value, str):
         return True
     return GUID_RE.match(value) is not None
+
+
+FORMAT_CHECKER.checks("date-time")(is_datetime)
+FORMAT_CHECKER.checks("uuid")(is_guid)
 
 
 def parse_datetime(value: str) -> datetime | None:

@@ -1,0 +1,35 @@
+"""Conformance harness for Microsoft Graph-style create APIs: doc page -> spec -> checks -> results -> reports."""
+
+from __future__ import annotations
+
+from conformance.config import Config, load_config
+from conformance.errors import (
+    CheckDefinitionError,
+    ConfigError,
+    DocParseError,
+    HarnessError,
+    SpecError,
+    TargetError,
+    TargetUnreachable,
+)
+from conformance.results import CheckResult, Finding, RunResult, Status
+from conformance.spec import Level, Operation, Spec
+
+__all__ = [
+    "CheckDefinitionError",
+    "CheckResult",
+    "Config",
+    "ConfigError",
+    "DocParseError",
+    "Finding",
+    "HarnessError",
+    "Level",
+    "Operation",
+    "RunResult",
+    "SpecError",
+    "Spec",
+    "Status",
+    "TargetError",
+    "TargetUnreachable",
+    "load_config",
+]
