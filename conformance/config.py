@@ -167,6 +167,7 @@ def load_config(
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    flag_prefix: str = "--",
 ) -> Config:
     """Defaults < pyproject < environment < flags (flags whose value is None are not given)."""
     env = os.environ if env is None else env
@@ -178,7 +179,7 @@ def load_config(
             continue
         if name not in _KEYS:
             raise ConfigError(f"unknown setting {name!r}{did_you_mean(name, _KEYS)}")
-        layers[name] = _coerce(name, value, "--" + name.replace("_", "-"))
+        layers[name] = _coerce(name, value, flag_prefix + name.replace("_", "-"))
     return _validate(replace(Config(), **layers))
 
 

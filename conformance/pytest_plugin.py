@@ -45,6 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance(check_id): a conformance check of the given id")
     for level in Level:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
+    if any(config.getoption(f"conformance_{n.replace('-', '_')}") is not None for n in _OPTIONS):
+        _config(config)  # bad option values stop the session at once, as one usage error
 
 
 def _config(pyconfig: pytest.Config) -> Config:
@@ -55,7 +57,7 @@ def _config(pyconfig: pytest.Config) -> Config:
         flags[key] = value
     flags["strict"] = True if pyconfig.getoption("conformance_strict") else None
     try:
-        return load_config(flags)
+        return load_config(flags, flag_prefix="--conformance-")
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
 
