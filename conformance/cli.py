@@ -74,6 +74,13 @@ def _parser() -> _Parser:
         help="mask this header in every output (repeatable)",
     )
     run.add_argument(
+        "--header",
+        action="append",
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="send this header with every request (repeatable); name it in --secret-header to mask it",
+    )
+    run.add_argument(
         "--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)"
     )
     run.add_argument("--skip-check", action="append", dest="skip", metavar="ID", help="do not run these ids")
@@ -222,6 +229,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             "examples",
             "accept_odata_types",
             "secret_headers",
+            "headers",
             "select",
             "skip",
             "verbosity",

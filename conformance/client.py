@@ -353,8 +353,10 @@ class Client:
         record_limit: int = 16 * 1024,
         retry_budget_s: float = 10.0,
         total_budget_s: float | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self._redactor = _Redactor(token, secret_headers)
+        self._default_headers = dict(default_headers or {})
         self._token = token or None
         self._base = _check_base_url(base_url, self._redactor)
         for name, value in (("timeout", timeout), ("max_read", max_read), ("retry_budget_s", retry_budget_s)):
@@ -432,8 +434,8 @@ class Client:
             payload = body.encode("utf-8")
         else:
             payload = body
-        given = {k.lower() for k in (headers or {})}
-        sent: dict[str, str] = {}
+        given = {k.lower() for k in (headers or {})} | {k.lower() for k in self._default_headers}
+        sent: dict[str, str] = dict(self._default_headers)
         if json is not UNSET and "content-type" not in given:
             sent["Content-Type"] = "application/json"
         if auth and self._token and "authorization" not in given:

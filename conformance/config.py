@@ -48,6 +48,7 @@ class Config:
     examples: int = DEFAULT_EXAMPLES
     accept_odata_types: tuple[str, ...] = ()
     secret_headers: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()  # "Name: value" sent with every request (e.g. a Cookie or an API key)
     select: tuple[str, ...] = ()  # check ids (or prefixes ending in '*') to run; empty = all
     skip: tuple[str, ...] = ()
     fuzz: bool = True
@@ -60,6 +61,8 @@ class Config:
             value = getattr(self, f.name)
             if f.name == "token":
                 value = None if value is None else "***"
+            elif f.name == "headers":
+                value = [h.split(":", 1)[0].strip() + ": ***" for h in value]
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
@@ -67,6 +70,10 @@ class Config:
 
     def token_value(self) -> str | None:
         return None if self.token is None else self.token.reveal()
+
+    def header_map(self) -> dict[str, str]:
+        """The extra request headers as a mapping (validated by `load_config`)."""
+        return {h.split(":", 1)[0].strip(): h.split(":", 1)[1].strip() for h in self.headers}
 
 
 _KEYS = {f.name for f in fields(Config)}
@@ -98,7 +105,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if text in {"0", "false", "no", "off", ""}:
                 return False
             raise ConfigError(f"{origin}: expected true or false, got {value!r}")
-        if name in {"formats", "accept_odata_types", "secret_headers", "select", "skip"}:
+        if name in {"formats", "accept_odata_types", "secret_headers", "select", "skip", "headers"}:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(i).strip() for i in items if str(i).strip())
         if name == "token":
@@ -117,6 +124,12 @@ def _validate(cfg: Config) -> Config:
             f"unknown report format {unknown[0]!r}{did_you_mean(unknown[0], FORMATS)}; "
             f"choose from {', '.join(FORMATS)}"
         )
+    for header in cfg.headers:
+        name = header.split(":", 1)[0].strip()
+        if ":" not in header or not name or any(c in name for c in " \t\r\n"):
+            raise ConfigError(
+                f"--header {name or header.split(':', 1)[0]!r}...: expected 'Name: value', e.g. --header 'X-Tenant: contoso'"
+            )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)
         if parts.scheme not in {"http", "https"} or not parts.hostname:

@@ -133,7 +133,13 @@ def conformance_context(
     seed = choose_seed(config)
     options = CheckOptions(seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types,
                            fuzz=config.fuzz)
-    with Client(base_url, token=token, timeout=config.timeout, secret_headers=config.secret_headers) as client:
+    with Client(
+        base_url,
+        token=token,
+        timeout=config.timeout,
+        secret_headers=config.secret_headers,
+        default_headers=config.header_map(),
+    ) as client:
         yield CheckContext(client=client, spec=_spec(request.config, config), options=options)
 
 

@@ -115,6 +115,7 @@ def run(
         token=token if token is not None else config.token_value(),
         timeout=config.timeout,
         secret_headers=config.secret_headers,
+        default_headers=config.header_map(),
     ) as client:
         ctx = CheckContext(client=client, spec=spec, options=options)
         unreachable: str | None = None
