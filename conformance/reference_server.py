@@ -31,8 +31,12 @@ from urllib.parse import quote, unquote, urlsplit
 
 from conformance.faults import (
     ALL,
+    FAULTS,
+    VARIATIONS,
+    Fault,
     caller_sets_id,
     crash_reason,
+    list_faults,
     loosened_schema,
     mangle,
     odata_type_value,
@@ -88,7 +92,7 @@ class ReferenceServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        faults: Sequence[str] = (),
+        faults: Sequence[str] | None = (),
         token: str | None = None,
     ) -> None:
         self.spec = spec
@@ -115,7 +119,7 @@ class ReferenceServer:
         self._server = _HTTPServer((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self
@@ -146,9 +150,9 @@ class ReferenceServer:
     def faults(self) -> frozenset[str]:
         return self._mode.faults
 
-    def set_faults(self, faults: Sequence[str]) -> None:
+    def set_faults(self, faults: Sequence[str] | None) -> None:
         """Switch to another set of faults and variations (unknown names raise `ConfigError`)."""
-        names = resolve(list(faults))
+        names = resolve(list(faults or ()))
         self._mode = _Mode(names, loosened_schema(self.op, names))
 
     def reset(self) -> None:
@@ -437,6 +441,7 @@ class _Handler(BaseHTTPRequestHandler):
     default_request_version = "HTTP/1.0"  # garbage request lines still get a status line
     server_version = "ReferenceServer/1.0"
     timeout = 30  # a silent client cannot hold a thread forever
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would delay the second
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # Every method, however odd (QUERY, FOO), reaches `_serve`, so none gets the stdlib's 501.
@@ -606,4 +611,4 @@ def _accepts_gzip(value: str) -> bool:
     return False
 
 
-__all__ = ["MAX_BODY", "ODATA_JSON", "ReferenceServer"]
+__all__ = ["FAULTS", "MAX_BODY", "ODATA_JSON", "VARIATIONS", "Fault", "ReferenceServer", "list_faults"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import threading
@@ -635,3 +636,19 @@ def test_variations_keep_the_contract(name):
             assert all(got[k] == v for k, v in body.items())
             assert api.request("GET", r.headers["Location"]).json()["id"] == got["id"]
             assert api.post(data=b"{", headers=CT_JSON).status_code == 400  # malformed stays 400
+
+
+def test_random_bytes_headers_and_methods_never_get_5xx():
+    rng = random.Random(20261126)
+    pieces = [b"{", b"}", b"[", b"]", b'"', b":", b",", b"null", b"\\u0000", b"\xff", "é".encode(), b"1e999"]
+    with ReferenceServer(SEED_SPEC, token=TOKEN) as server:
+        api = Api(server)
+        for _ in range(300):
+            raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+            ctype = rng.choice(["application/json", "application/json; charset=latin-1", "text/plain", "*/*"])
+            method = rng.choice(["POST", "POST", "POST", "PUT", "QUERY", "GET"])
+            auth = rng.choice([TOKEN, "", "x" * 5000, "é"])
+            headers = {"Content-Type": ctype, "Authorization": f"Bearer {auth}", "client-request-id": "ü"}
+            r = api.session.request(method, api.url, data=raw, headers=headers)
+            assert r.status_code < 500, (method, raw, r.text)
+        assert server.internal_errors == []
