@@ -123,10 +123,10 @@ _FAULTS = (
     _f("crash-null", "MUST", "500 when any sent property value is null"),
     _f("crash-empty-string", "MUST", "500 when any sent string is empty", "string"),
     # -- success response format -----------------------------------------------------------------
-    _f("response-text-plain", "MUST", "the success response is labelled text/plain"),
-    _f("response-no-content-type", "MUST", "the success response has no Content-Type"),
-    _f("response-json-array", "MUST", "the success body is a JSON array holding the entity"),
-    _f("response-invalid-json", "MUST", "the success body is cut short and is not JSON"),
+    _f("response-text-plain", "MUST", "the create response is labelled text/plain"),
+    _f("response-no-content-type", "MUST", "the create response has no Content-Type"),
+    _f("response-json-array", "MUST", "the create response body is a JSON array holding the entity"),
+    _f("response-invalid-json", "MUST", "the create response body is cut short and is not JSON"),
     # -- auth ------------------------------------------------------------------------------------
     _f("auth-not-required", "MUST", "a request without Authorization is served as if authorized"),
     _f("auth-no-www-authenticate", "SHOULD", "401 answers carry no WWW-Authenticate header"),

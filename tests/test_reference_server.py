@@ -652,3 +652,12 @@ def test_random_bytes_headers_and_methods_never_get_5xx():
             r = api.session.request(method, api.url, data=raw, headers=headers)
             assert r.status_code < 500, (method, raw, r.text)
         assert server.internal_errors == []
+
+
+def test_gzip_variation_only_when_the_client_accepts_gzip():
+    with ReferenceServer(SEED_SPEC, faults=["gzip"], token=TOKEN) as server:
+        api = Api(server)
+        for accept, encoded in [("identity", False), ("gzip;q=0", False), ("br, gzip;q=0.5", True)]:
+            r = api.post(headers={"Accept-Encoding": accept})
+            assert (r.headers.get("Content-Encoding") == "gzip") is encoded, accept
+            assert r.json()["userId"] == "Sample value"
