@@ -97,16 +97,17 @@ def hostile_create() -> Iterator[str]:
 
 
 @pytest.fixture
-def report(hostile_create, tmp_path) -> Path:
+def report(hostile_create: str, tmp_path: Path) -> Path:
     out, err = io.StringIO(), io.StringIO()
     argv = ["run", "--target", hostile_create, "--token", "browser-token-3c1f", "--report-dir"]
     argv += [str(tmp_path / "reports"), "--examples", "3", "--seed", "1", "--timeout", "5"]
     code = main(argv, out=out, err=err)
     assert code in (1, 3), out.getvalue() + err.getvalue()
-    return tmp_path / "reports" / "report.html"
+    page: Path = tmp_path / "reports" / "report.html"
+    return page
 
 
-def test_chromium_runs_such_payloads_when_not_escaped(chromium, tmp_path):  # noqa: F811
+def test_chromium_runs_such_payloads_when_not_escaped(chromium: str, tmp_path: Path) -> None:  # noqa: F811
     # The control: the detector works, so a clean DOM below means escaping held, not a blind browser.
     page = tmp_path / "control.html"
     page.write_text(f"<!DOCTYPE html><title>control</title><body>{IMG}</body>", encoding="utf-8")
@@ -114,7 +115,7 @@ def test_chromium_runs_such_payloads_when_not_escaped(chromium, tmp_path):  # no
     assert title(dom) == PWN
 
 
-def test_report_of_hostile_target_runs_no_payload(chromium, report, tmp_path):  # noqa: F811
+def test_report_of_hostile_target_runs_no_payload(chromium: str, report: Path, tmp_path: Path) -> None:  # noqa: F811
     text = report.read_text(encoding="utf-8")
     # the payloads reached the report, escaped
     assert "&lt;script&gt;document.title=" in text
@@ -129,7 +130,7 @@ def test_report_of_hostile_target_runs_no_payload(chromium, report, tmp_path):  
     assert "&lt;script&gt;document.title=" in dom  # shown as text
 
 
-def test_report_screenshot_has_the_verdict_on_top(chromium, report, tmp_path):  # noqa: F811
+def test_report_screenshot_has_the_verdict_on_top(chromium: str, report: Path, tmp_path: Path) -> None:  # noqa: F811
     out = REPO / "reports" / "report-screenshot.png"
     out.parent.mkdir(exist_ok=True)
     out.unlink(missing_ok=True)

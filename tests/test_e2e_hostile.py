@@ -12,6 +12,7 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -37,7 +38,9 @@ def run_harness(url: str, report_dir: Path) -> tuple[int, str, str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_harness_survives_hostile_target(name, tmp_path, record_property):
+def test_harness_survives_hostile_target(
+    name: str, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     with HOSTILE[name]() as url:
         code, out, err, elapsed = run_harness(url, tmp_path)
     record_property("wall_s", round(elapsed, 2))
@@ -63,7 +66,7 @@ def test_harness_survives_hostile_target(name, tmp_path, record_property):
 
 
 @pytest.mark.parametrize("status", REDIRECTS)
-def test_redirect_never_carries_the_token_to_another_origin(status, tmp_path):
+def test_redirect_never_carries_the_token_to_another_origin(status: int, tmp_path: Path) -> None:
     with redirect_server(status) as redirect:
         code, out, err, _ = run_harness(redirect.url, tmp_path)
         seen = list(redirect.trap.received)

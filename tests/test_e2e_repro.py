@@ -53,7 +53,7 @@ def run_sh(command: str, env: dict[str, str]) -> tuple[int, str]:
     return int(m.group(1)), done.stdout
 
 
-def test_markdown_curl_reproduces_the_first_failure(faulty_server, tmp_path):
+def test_markdown_curl_reproduces_the_first_failure(faulty_server: ReferenceServer, tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     argv = ["run", "--target", faulty_server.url, "--token", TOKEN, "--report-dir", str(tmp_path)]
     code = main([*argv, "--examples", "3", "--seed", "1"], out=out, err=err)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from tests.hostile import echo_forms, echo_server
+from tests.hostile import RawServer, echo_forms, echo_server
 
 ROOT = Path(__file__).resolve().parents[1]
 # core (alphanumeric, survives every encoding) + characters that JSON, URLs and HTML escape
@@ -59,7 +59,7 @@ def context(text: str) -> str:
     return "\n".join(text[max(0, i - 150) : i + 60] for i in spots[:3])
 
 
-def assert_sent(server) -> None:
+def assert_sent(server: RawServer) -> None:
     """The canaries really reached the target, so their absence from the output means something."""
     assert server.received, "the echo target got no request"
     expected = {"Authorization": f"Bearer {TOKEN}", **HEADERS}
@@ -67,7 +67,7 @@ def assert_sent(server) -> None:
         assert any(r.header(name) == value for r in server.received), f"{name} was never sent"
 
 
-def test_cli_run_leaks_no_secret(tmp_path):
+def test_cli_run_leaks_no_secret(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     argv = ["run", "--report-dir", str(tmp_path / "reports"), "--token", TOKEN, "-v"]
     argv += ["--timeout", "5", "--examples", "3", "--seed", "1"]
@@ -88,7 +88,7 @@ def test_cli_run_leaks_no_secret(tmp_path):
         assert not leaks(text), f"{leaks(text)} in {path.name}:\n{context(text)}"
 
 
-def test_pytest_plugin_run_leaks_no_secret(tmp_path):
+def test_pytest_plugin_run_leaks_no_secret(tmp_path: Path) -> None:
     # The plugin has no --conformance-header option: the extra headers go in via CONFORMANCE_HEADERS.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -112,7 +112,7 @@ def test_pytest_plugin_run_leaks_no_secret(tmp_path):
 
 
 @pytest.mark.parametrize("flag", ["--showlocals"])
-def test_pytest_plugin_tracebacks_with_locals_leak_no_token(tmp_path, flag):
+def test_pytest_plugin_tracebacks_with_locals_leak_no_token(tmp_path: Path, flag: str) -> None:
     # Users add -l to see why a test failed; the locals of the suite's test functions hold the config.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
