@@ -2,7 +2,7 @@
 
 Each run must end within a wall-clock budget, exit 1 or 3 (never 0 or 2), write all four reports
 (report.json valid per its schema, junit.xml well-formed), print no traceback, leak no token, and
-not crash a check. The measured wall time of each run is recorded as the junit property `wall_s`.
+not crash a check. Each run prints its measured wall time (see it with `-rP`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -38,12 +37,10 @@ def run_harness(url: str, report_dir: Path) -> tuple[int, str, str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_harness_survives_hostile_target(
-    name: str, tmp_path: Path, record_property: Callable[[str, object], None]
-) -> None:
+def test_harness_survives_hostile_target(name: str, tmp_path: Path) -> None:
     with HOSTILE[name]() as url:
         code, out, err, elapsed = run_harness(url, tmp_path)
-    record_property("wall_s", round(elapsed, 2))
+    print(f"wall time against {name}: {elapsed:.2f} s")  # shown by -rP, kept in junit system-out
     said = out + err
     assert elapsed < BUDGET_S, f"{name}: the run took {elapsed:.1f} s (budget {BUDGET_S} s)"
     assert code in (1, 3), f"{name}: exit {code}\n{said[-3000:]}"
