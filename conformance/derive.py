@@ -660,6 +660,9 @@ def _property(
         nullable = base[1]
     # A property the api page requires is writable on create, whatever the resource page says.
     read_only = _says_read_only(desc) or (rp is not None and rp.read_only and not required.value)
+    # An entity key is the server's to assign unless the page makes the caller supply it (OData convention);
+    # stub tables that list `id` among the writable properties do not make it writable.
+    read_only = read_only or (name == "id" and not required.value)
     return Property(
         name=name,
         doc_type=doc_type,

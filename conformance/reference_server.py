@@ -47,6 +47,7 @@ from conformance.spec import Operation, Spec, request_schema
 
 JSON = Any
 
+MAX_LOCATION = 8000
 MAX_BODY = 1 << 20  # bytes of request body read; more gets 413
 ODATA_JSON = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false; charset=utf-8"
@@ -247,6 +248,9 @@ class ReferenceServer:
             )
         if not caller_sets_id(self.op) and not mode.on("id-from-client"):
             body.pop("id", None)
+        for prop in self.op.properties:  # OData 4.01 §11.4.2: non-insertable properties are ignored
+            if prop.read_only and prop.name != "id":
+                body.pop(prop.name, None)
         try:
             errors = validation_errors(body, mode.schema)
         except RecursionError:
@@ -295,7 +299,9 @@ class ReferenceServer:
         for fault, code in (("status-200", 200), ("status-202", 202), ("status-204-no-body", 204)):
             status = code if mode.on(fault) else status
         headers = []
-        if not mode.on("location-missing"):
+        # RFC 9110 §4.1: URIs of 8,000 octets must work; a longer caller-chosen key gets no Location header
+        # rather than a header line no client can read.
+        if not mode.on("location-missing") and len(entity_url) <= MAX_LOCATION:
             headers.append(
                 ("Location", f"{self.url}{req.path}" if mode.on("location-collection") else entity_url)
             )
@@ -314,7 +320,9 @@ class ReferenceServer:
     def _new_id(self, mode: _Mode, body: dict[str, JSON]) -> tuple[str, JSON]:
         """(store key, id value in the body) for a new entity."""
         sent = body.get("id")
-        if isinstance(sent, str) and sent and (caller_sets_id(self.op) or mode.on("id-from-client")):
+        if isinstance(sent, str) and caller_sets_id(self.op):
+            return sent, sent  # the caller's key, whatever it is: the page makes it the caller's choice
+        if isinstance(sent, str) and sent and mode.on("id-from-client"):
             return sent, sent
         with self._lock:
             self._counter += 1
@@ -408,13 +416,32 @@ def _loads(raw: bytes) -> JSON:
     if not raw.strip():
         raise ValueError("the body is empty")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=constant, parse_float=number)
+        value = json.loads(raw.decode("utf-8"), parse_constant=constant, parse_float=number)
     except UnicodeDecodeError:
         raise ValueError("the body is not UTF-8") from None
     except RecursionError:
         raise ValueError("the body is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: JSON) -> None:
+    """A `\\ud800` escape decodes to no Unicode character (RFC 8259 §8.2): refuse it as invalid input."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate escape, which is not Unicode text") from None
 
 
 def _dumps(value: JSON) -> bytes:

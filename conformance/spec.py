@@ -198,10 +198,12 @@ def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[st
     props: dict[str, JSON] = {}
     for p in op.properties:
         props[p.name] = _nullable(p.schema) if p.nullable else dict(p.schema)
-    id_schema: dict[str, JSON] = {"type": "string", "minLength": 1}
-    if op.id_format.value == "guid":
-        id_schema["pattern"] = GUID_PATTERN
-    props["id"] = id_schema
+    id_prop = op.property("id")
+    if id_prop is None or id_prop.read_only:  # a server-assigned key: non-empty, GUID shaped if documented so
+        id_schema: dict[str, JSON] = {"type": "string", "minLength": 1}
+        if op.id_format.value == "guid":
+            id_schema["pattern"] = GUID_PATTERN
+        props["id"] = id_schema
     required = ["id"]
     if op.odata_type is not None:
         allowed = [op.odata_type.value, *[t for t in odata_types if t != op.odata_type.value]]

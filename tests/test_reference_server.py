@@ -354,12 +354,14 @@ def test_caller_supplied_id_is_adopted_when_the_page_requires_it():
 
 def test_values_are_echoed_exactly_even_unusual_ones(api):
     target = target_string(api.op)
-    for value in ["  spaced  ", "Zoë 東京 🚀", "x" * 5000, "", "\ud800 lone surrogate", "MiXeD"]:
+    for value in ["  spaced  ", "Zoë 東京 🚀", "x" * 5000, "", "MiXeD"]:
         if target is None:
             break
         r = api.post(api.body(**{target.name: value}))
         assert r.status_code == 201
         assert r.json()[target.name] == value
+    if target is not None:  # an escaped lone surrogate is no Unicode text: refused, never a crash
+        assert api.post(api.body(**{target.name: "\ud800 lone surrogate"})).status_code == 400
     for prop in writable(api.op):
         if is_datetime(prop):
             for value in ["2024-05-06T07:08:09.1234567+02:00", "2024-05-06t07:08:09z"]:

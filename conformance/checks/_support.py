@@ -122,7 +122,7 @@ def is_4xx(status: int) -> bool:
     return 400 <= status <= 499
 
 
-def rejection_problem(reply: Reply, what: str, *, input: JSON = None) -> Finding | None:
+def rejection_problem(reply: Reply, what: str, *, input: JSON = None, seed: int | None = None) -> Finding | None:
     """None if `reply` is a 4xx rejection; else a Finding (a 2xx accepted it, a 5xx crashed)."""
     if is_4xx(reply.status):
         return None
@@ -134,7 +134,7 @@ def rejection_problem(reply: Reply, what: str, *, input: JSON = None) -> Finding
         verb = "was not rejected"
     return finding(
         f"{what} {verb}: {reply.status} {reply.reason}, expected a 4xx rejection",
-        "response.status", reply, expected="4xx", actual=f"{reply.status} {reply.reason}", input=input,
+        "response.status", reply, expected="4xx", actual=f"{reply.status} {reply.reason}", input=input, seed=seed,
     )
 
 

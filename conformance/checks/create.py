@@ -69,6 +69,13 @@ def repaired_example(ctx: CheckContext) -> tuple[dict[str, JSON], list[str]]:
             notes = []
             for name, value in example.request_body.items():
                 prop = op.property(name)
+                if prop is not None and prop.read_only and name != "id":
+                    del body[name]
+                    notes.append(
+                        f"the example sends {name}, which the page marks read-only ({prop.where.cite()}); "
+                        "left out, since a service may refuse non-insertable properties"
+                    )
+                    continue
                 if prop is None or prop.read_only:
                     continue
                 schema = prop.schema if not prop.nullable else {"anyOf": [prop.schema, {"type": "null"}]}

@@ -45,8 +45,13 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     """The first way `reply` is wrong for `body` (valid bodies: success + schema + echo; invalid: 4xx)."""
     op = ctx.op
     seed = ctx.options.seed
+    if isinstance(body, bytes | bytearray):  # raw bytes generation sent as-is: show them as text
+        body = bytes(body).decode("utf-8", "backslashreplace")
+        what = "a body that is not JSON" if not valid else "a raw body"
+        problem = rejection_problem(reply, what, input=body, seed=seed)
+        return problem if not valid else None
     if not valid:
-        return rejection_problem(reply, "a schema-invalid body", input=body)
+        return rejection_problem(reply, "a schema-invalid body", input=body, seed=seed)
     if reply.status != op.success_status.value:
         return finding(f"a schema-valid body answered {reply.status} {reply.reason}, expected "
                        f"{op.success_status.value}", "response.status", reply,
