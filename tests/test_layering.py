@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"*"},
     "pytest_plugin": {"*"},
     "__main__": {"cli"},
-    "__init__": set(),
+    "__init__": {"config", "results", "spec"},  # the public API re-exports data types
 }
 
 
@@ -76,3 +76,13 @@ def test_the_test_can_fail(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("from conformance.cli import main\n")
     assert imported_rooms(probe) == {"cli"}
+
+
+def test_all_matches_the_public_exports() -> None:
+    import conformance
+
+    modules = {"checks", "client", "config", "errors", "faults", "results", "schemas", "spec", "derive", "docparse",
+               "openapi", "lint", "runner", "reporters", "reference_server", "cli", "pytest_plugin", "suite"}
+    public = {n for n in vars(conformance) if not n.startswith("_")} - modules - {"annotations"}
+    assert set(conformance.__all__) == public
+    assert list(conformance.__all__) == sorted(conformance.__all__)
