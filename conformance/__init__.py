@@ -1,4 +1,4 @@
-"""Conformance harness for Microsoft Graph-style create APIs: doc page -> spec -> checks -> results -> reports."""
+"""Conformance harness for Graph-style create APIs: doc page -> spec -> checks -> results -> reports."""
 
 from __future__ import annotations
 

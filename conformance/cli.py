@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from conformance.config import FORMATS, Config, load_config
+from conformance.config import FORMATS, load_config
 from conformance.errors import ConfigError, HarnessError
 from conformance.results import RunResult, Status
 from conformance.runner import Progress

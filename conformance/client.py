@@ -357,6 +357,12 @@ class Client:
     ) -> None:
         self._redactor = _Redactor(token, secret_headers)
         self._default_headers = dict(default_headers or {})
+        # Values of secret headers sent with every request are masked wherever a target echoes them.
+        self._redactor.secrets += tuple(
+            v
+            for k, v in self._default_headers.items()
+            if self._redactor.is_secret(k) and len(v) >= _MIN_SECRET
+        )
         self._token = token or None
         self._base = _check_base_url(base_url, self._redactor)
         for name, value in (("timeout", timeout), ("max_read", max_read), ("retry_budget_s", retry_budget_s)):
@@ -550,7 +556,7 @@ class Client:
         raw_pairs = list(resp.raw.headers.items())
         return Reply(
             status=resp.status_code,
-            reason=resp.reason or "",
+            reason=recorded.reason,  # masked: a hostile target may echo the token in its status line
             headers=Headers(raw_pairs, recorded.headers),
             content=content,
             truncated=truncated,

@@ -128,7 +128,8 @@ def _validate(cfg: Config) -> Config:
         name = header.split(":", 1)[0].strip()
         if ":" not in header or not name or any(c in name for c in " \t\r\n"):
             raise ConfigError(
-                f"--header {name or header.split(':', 1)[0]!r}...: expected 'Name: value', e.g. --header 'X-Tenant: contoso'"
+                (f"--header {name!r}" if ":" in header else "a --header value without ':'")
+                + ": expected 'Name: value', e.g. --header 'X-Tenant: contoso'"
             )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)

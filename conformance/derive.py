@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import json
 import re
@@ -678,7 +677,8 @@ def _property(
 def _has_property_table(page: Page) -> bool:
     rng = section_range(page, "Request body")
     return any(
-        _in(rng, t.line) and t.column("Property", "Name", "Parameter", "Property name") >= 0 for t in page.tables
+        _in(rng, t.line) and t.column("Property", "Name", "Parameter", "Property name") >= 0
+        for t in page.tables
     )
 
 
@@ -706,11 +706,20 @@ def _complete_from_examples(
             where = ctx.loc(ex.request_where.line, ex.request_where.section, name)
             rp = (res or {}).get(name)
             fact: Fact[bool] = Fact(
-                value=False, where=where, how=How.EXAMPLE, confidence=MEDIUM, note="sent by an example request"
+                value=False,
+                where=where,
+                how=How.EXAMPLE,
+                confidence=MEDIUM,
+                note="sent by an example request",
             )
             prop = _property(
-                ctx, name=name, type_cell=rp.doc_type if rp else "", desc=rp.description if rp else "",
-                required=fact, where=where, res=res,
+                ctx,
+                name=name,
+                type_cell=rp.doc_type if rp else "",
+                desc=rp.description if rp else "",
+                required=fact,
+                where=where,
+                res=res,
             )
             # An example value is no type declaration: without a resource row, accept any JSON value.
             added.append(prop if rp is not None else dataclasses.replace(prop, schema={}, read_only=False))

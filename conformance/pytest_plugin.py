@@ -37,8 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Graph API conformance checks")
     for name, text in _OPTIONS.items():
         group.addoption(f"--conformance-{name}", dest=f"conformance_{name.replace('-', '_')}", help=text)
-    group.addoption("--conformance-strict", action="store_true", dest="conformance_strict",
-                    help="SHOULD failures fail their tests too")
+    group.addoption(
+        "--conformance-strict",
+        action="store_true",
+        dest="conformance_strict",
+        help="SHOULD failures fail their tests too",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,8 +93,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(
         "conformance_check",
         [
-            pytest.param(b, id=b.check.id, marks=[getattr(pytest.mark, b.check.level.value.lower()),
-                                                  pytest.mark.conformance(b.check.id)])
+            pytest.param(
+                b,
+                id=b.check.id,
+                marks=[
+                    getattr(pytest.mark, b.check.level.value.lower()),
+                    pytest.mark.conformance(b.check.id),
+                ],
+            )
             for b in checks
         ],
     )
@@ -103,7 +113,9 @@ def conformance_config(request: pytest.FixtureRequest) -> Config:
 
 
 @pytest.fixture(scope="session")
-def conformance_target(conformance_config: Config, request: pytest.FixtureRequest) -> Iterator[tuple[str, str | None]]:
+def conformance_target(
+    conformance_config: Config, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, str | None]]:
     """(base URL, token): the --conformance-target, or the embedded reference implementation."""
     token = conformance_config.token_value()
     if conformance_config.target:
@@ -131,8 +143,9 @@ def conformance_context(
     base_url, token = conformance_target
     config = conformance_config
     seed = choose_seed(config)
-    options = CheckOptions(seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types,
-                           fuzz=config.fuzz)
+    options = CheckOptions(
+        seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types, fuzz=config.fuzz
+    )
     with Client(
         base_url,
         token=token,
@@ -179,8 +192,10 @@ def conformance_verdict(
             pytest.fail("harness could not decide:\n" + _explain(result), pytrace=False)
         if result.status is Status.FAIL:
             if result.check.level not in counting:
-                pytest.xfail(f"{result.check.level.value} not met (counts with --conformance-strict):\n"
-                             + _explain(result))
+                pytest.xfail(
+                    f"{result.check.level.value} not met (counts with --conformance-strict):\n"
+                    + _explain(result)
+                )
             pytest.fail(_explain(result), pytrace=False)
         return result
 

@@ -441,7 +441,9 @@ def _refuse_lone_surrogates(value: JSON) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise ValueError("a string holds a lone surrogate escape, which is not Unicode text") from None
+                raise ValueError(
+                    "a string holds a lone surrogate escape, which is not Unicode text"
+                ) from None
 
 
 def _dumps(value: JSON) -> bytes:

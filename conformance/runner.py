@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 
@@ -18,7 +18,7 @@ from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bin
 from conformance.client import Client
 from conformance.config import Config
 from conformance.errors import HarnessError, TargetError, TargetUnreachable
-from conformance.results import CheckResult, RunResult, Status
+from conformance.results import CheckResult, Finding, RunResult, Status
 from conformance.spec import Level, Spec
 
 
@@ -80,15 +80,23 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:  # a check crashed: the harness could not decide
         status, error = Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}"
+    mask = ctx.client.redact_text  # messages quote what the target sent, which may echo a secret
     return CheckResult(
         check=info,
         status=status,
-        findings=tuple(findings),
-        error=error,
+        findings=tuple(_redacted(f, mask) for f in findings),
+        error=None if error is None else mask(error),
         duration_s=round(time.perf_counter() - start, 4),
         requests=ctx.client.requests_sent - before,
-        notes=tuple(notes + ctx.notes),
+        notes=tuple(mask(n) for n in notes + ctx.notes),
     )
+
+
+def _redacted(found: Finding, mask: Callable[[str], str]) -> Finding:
+    evidence = found.evidence
+    if evidence is not None:
+        evidence = replace(evidence, expected=mask(evidence.expected), actual=mask(evidence.actual))
+    return replace(found, message=mask(found.message), location=mask(found.location), evidence=evidence)
 
 
 def run(

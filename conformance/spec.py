@@ -224,7 +224,6 @@ def _nullable(schema: dict[str, JSON]) -> dict[str, JSON]:
 # -- JSON round trip -------------------------------------------------------------------------
 
 
-
 def _dump(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {}

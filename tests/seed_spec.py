@@ -30,10 +30,22 @@ RESPONSE_BODY = {
 SEED_OPERATION = Operation(
     title="Create outboundSharedUserProfile",
     method=Fact(value="POST", where=loc(33, "HTTP request"), how=How.SECTION),
-    paths=(Fact(value="/directory/outboundSharedUserProfiles", where=loc(33, "HTTP request"), how=How.SECTION),),
+    paths=(
+        Fact(value="/directory/outboundSharedUserProfiles", where=loc(33, "HTTP request"), how=How.SECTION),
+    ),
     headers=(
-        Header(name="Authorization", required=True, value="Bearer {token}", where=loc(39, "Request headers", "Authorization")),
-        Header(name="Content-Type", required=True, value="application/json", where=loc(40, "Request headers", "Content-Type")),
+        Header(
+            name="Authorization",
+            required=True,
+            value="Bearer {token}",
+            where=loc(39, "Request headers", "Authorization"),
+        ),
+        Header(
+            name="Content-Type",
+            required=True,
+            value="application/json",
+            where=loc(40, "Request headers", "Content-Type"),
+        ),
     ),
     properties=(
         Property(
@@ -55,7 +67,9 @@ SEED_OPERATION = Operation(
     ),
     success_status=Fact(value=201, where=loc(56, "Response"), how=How.SECTION),
     odata_type=Fact(
-        value="#Microsoft.DirectoryServices.outboundSharedUserProfile", where=loc(92, "Response"), how=How.EXAMPLE
+        value="#Microsoft.DirectoryServices.outboundSharedUserProfile",
+        where=loc(92, "Response"),
+        how=How.EXAMPLE,
     ),
     id_format=Fact(value="guid", where=loc(93, "Response"), how=How.EXAMPLE),
     examples=(

@@ -25,12 +25,15 @@ def test_readme_table_matches_the_registry(seed):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     m = re.search(r"<!-- checks:start -->\n(.*?)<!-- checks:end -->", readme, re.S)
     assert m, "README lost its checks markers"
-    assert m.group(1) == catalogue_markdown(seed), "README check table is stale: paste `conformance checks --markdown`"
+    assert m.group(1) == catalogue_markdown(seed), (
+        "README check table is stale: paste `conformance checks --markdown`"
+    )
 
 
 def test_every_check_binds_to_the_seed_and_cites_a_source(seed):
     for b in bind(seed):
-        assert b.info.requirement and b.info.title
+        assert b.info.requirement
+        assert b.info.title
         if b.check.source == "doc":
             assert b.info.doc is not None, f"{b.check.id} cites no doc line on the seed"
             assert b.info.doc.line > 0

@@ -42,8 +42,19 @@ def test_run_against_embedded_reference_passes_and_writes_reports(tmp_path):
 
 def test_a_200_server_fails_create_001_with_its_doc_line(tmp_path, seed_spec):
     with ReferenceServer(seed_spec, faults=["status-200"], token="t0k3n") as server:
-        code, out, err = call("run", "--target", server.url, "--token", "t0k3n", "--report-dir", str(tmp_path),
-                              "--examples", "3", "--seed", "1")
+        code, out, err = call(
+            "run",
+            "--target",
+            server.url,
+            "--token",
+            "t0k3n",
+            "--report-dir",
+            str(tmp_path),
+            "--examples",
+            "3",
+            "--seed",
+            "1",
+        )
     assert code == 1, out + err
     report = json.loads((tmp_path / "report.json").read_text())
     by_id = {c["id"]: c for c in report["checks"]}
@@ -53,7 +64,8 @@ def test_a_200_server_fails_create_001_with_its_doc_line(tmp_path, seed_spec):
     assert failed["doc"]["line"] == 56  # "If successful, this method returns a `201 Created` response code"
     assert "201" in failed["requirement"]
     md = (tmp_path / "report.md").read_text()
-    assert "CREATE-001" in md and "curl" in md
+    assert "CREATE-001" in md
+    assert "curl" in md
 
 
 def _closed_port() -> int:
@@ -63,7 +75,9 @@ def _closed_port() -> int:
 
 
 def test_unreachable_target_exits_3_with_one_line(tmp_path):
-    code, out, err = call("run", "--target", f"http://127.0.0.1:{_closed_port()}", "--report-dir", str(tmp_path))
+    code, out, err = call(
+        "run", "--target", f"http://127.0.0.1:{_closed_port()}", "--report-dir", str(tmp_path)
+    )
     assert code == 3
     lines = [line for line in (out + err).splitlines() if "unreachable" in line.lower()]
     assert lines, out + err
@@ -72,7 +86,7 @@ def test_unreachable_target_exits_3_with_one_line(tmp_path):
 
 
 def test_unknown_flag_exits_2_with_one_line():
-    code, out, err = call("run", "--no-such-flag")
+    code, _out, err = call("run", "--no-such-flag")
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     assert "--no-such-flag" in err
@@ -104,7 +118,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, needle, tmp_path):
 def test_unwritable_report_dir_is_exit_2(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, out, err = call("run", "--report-dir", str(blocker / "sub"))
+    code, _out, err = call("run", "--report-dir", str(blocker / "sub"))
     assert code == 2
     assert "report directory" in err
 
@@ -112,13 +126,13 @@ def test_unwritable_report_dir_is_exit_2(tmp_path):
 def test_malformed_spec_file_is_exit_2(tmp_path):
     bad = tmp_path / "bad.openapi.yaml"
     bad.write_text("openapi: [unclosed")
-    code, out, err = call("run", "--spec", str(bad), "--report-dir", str(tmp_path))
+    code, _out, err = call("run", "--spec", str(bad), "--report-dir", str(tmp_path))
     assert code == 2
     assert str(bad) in err
 
 
 def test_lint_seed_exits_1_with_line_numbers():
-    code, out, err = call("lint", str(SEED_PAGE))
+    code, out, _err = call("lint", str(SEED_PAGE))
     assert code == 1
     assert "create-outboundshareduserprofile.md:4:" in out
     assert "create-outboundshareduserprofile.md:93:" in out
@@ -128,22 +142,24 @@ def test_lint_seed_exits_1_with_line_numbers():
 def test_lint_malformed_page_exits_2(tmp_path):
     page = tmp_path / "broken.md"
     page.write_text("# Create thing\n\n## HTTP request\n\nno block here\n")
-    code, out, err = call("lint", str(page))
+    code, _out, err = call("lint", str(page))
     assert code == 2
     assert "broken.md:" in err
     assert len(err.strip().splitlines()) == 1
 
 
 def test_checks_lists_the_catalogue():
-    code, out, err = call("checks")
+    code, out, _err = call("checks")
     assert code == 0
-    assert "CREATE-001" in out and "GEN-002" in out
+    assert "CREATE-001" in out
+    assert "GEN-002" in out
 
 
 def test_list_faults():
-    code, out, err = call("serve", "--list-faults")
+    code, out, _err = call("serve", "--list-faults")
     assert code == 0
-    assert "status-200" in out and "legal" in out
+    assert "status-200" in out
+    assert "legal" in out
 
 
 def test_token_never_printed(tmp_path):

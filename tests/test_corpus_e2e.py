@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("CONFORMANCE_CORPUS", ROOT.parent / "shared" / "corpus" / "graph-docs"))
 PAGES = sorted(CORPUS.glob("*/api/*.md")) if CORPUS.is_dir() else []
 
-pytestmark = pytest.mark.skipif(not PAGES, reason=f"Graph corpus not found at {CORPUS} (set CONFORMANCE_CORPUS)")
+pytestmark = pytest.mark.skipif(
+    not PAGES, reason=f"Graph corpus not found at {CORPUS} (set CONFORMANCE_CORPUS)"
+)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")

@@ -1,4 +1,4 @@
-"""The kill matrix: each fault fails exactly the checks it should; the reference and legal variations pass all.
+"""Kill matrix: each fault fails exactly the checks it should; the reference and legal variations pass all.
 
 Expectations live in tests/cases/kill_matrix.yaml (fault -> failing check ids). Every run is a full
 in-process harness run at --strict against the reference implementation with one fault switched on.
@@ -52,7 +52,9 @@ def test_fault_fails_exactly_the_expected_checks(name, observed):
         for r in result.results
         if r.status in (Status.FAIL, Status.ERROR)
     }
-    assert got == sorted(EXPECTED[name]), f"{name}: failing {got}, expected {sorted(EXPECTED[name])}; {details}"
+    assert got == sorted(EXPECTED[name]), (
+        f"{name}: failing {got}, expected {sorted(EXPECTED[name])}; {details}"
+    )
     assert not any(r.status is Status.ERROR for r in result.results), f"{name}: harness errors {details}"
 
 

@@ -81,8 +81,26 @@ def test_the_test_can_fail(tmp_path: Path) -> None:
 def test_all_matches_the_public_exports() -> None:
     import conformance
 
-    modules = {"checks", "client", "config", "errors", "faults", "results", "schemas", "spec", "derive", "docparse",
-               "openapi", "lint", "runner", "reporters", "reference_server", "cli", "pytest_plugin", "suite"}
+    modules = {
+        "checks",
+        "client",
+        "config",
+        "errors",
+        "faults",
+        "results",
+        "schemas",
+        "spec",
+        "derive",
+        "docparse",
+        "openapi",
+        "lint",
+        "runner",
+        "reporters",
+        "reference_server",
+        "cli",
+        "pytest_plugin",
+        "suite",
+    }
     public = {n for n in vars(conformance) if n[0].isalpha()} - modules - {"annotations"}
     assert set(conformance.__all__) == public
     assert list(conformance.__all__) == sorted(conformance.__all__)

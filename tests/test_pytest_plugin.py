@@ -32,15 +32,23 @@ def outcomes(junit: Path) -> dict[str, str]:
             if child.tag in ("failure", "error"):
                 kind = "failed"
             elif child.tag == "skipped":
-                kind = "xfailed" if "xfail" in (child.get("type", "") + child.get("message", "")) else "skipped"
+                kind = (
+                    "xfailed" if "xfail" in (child.get("type", "") + child.get("message", "")) else "skipped"
+                )
         out[check_id] = kind
     return out
 
 
 def test_suite_against_embedded_reference_passes(pytester, spec):
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--conformance-examples", "3", "--conformance-seed", "5",
-        "-p", "no:cacheprovider",
+        "--pyargs",
+        "conformance.suite",
+        "--conformance-examples",
+        "3",
+        "--conformance-seed",
+        "5",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=len(bind(spec)))
 
@@ -49,14 +57,39 @@ def test_same_verdicts_as_the_cli_against_a_broken_target(pytester, spec, tmp_pa
     with ReferenceServer(spec, faults=["status-200", "location-missing"], token="tok") as server:
         junit = tmp_path / "junit.xml"
         result = pytester.runpytest_subprocess(
-            "--pyargs", "conformance.suite", "--conformance-target", server.url, "--conformance-token", "tok",
-            "--conformance-examples", "3", "--conformance-seed", "5", f"--junitxml={junit}",
-            "-p", "no:cacheprovider",
+            "--pyargs",
+            "conformance.suite",
+            "--conformance-target",
+            server.url,
+            "--conformance-token",
+            "tok",
+            "--conformance-examples",
+            "3",
+            "--conformance-seed",
+            "5",
+            f"--junitxml={junit}",
+            "-p",
+            "no:cacheprovider",
         )
         assert result.ret == 1
         out, err = io.StringIO(), io.StringIO()
-        code = main(["run", "--target", server.url, "--token", "tok", "--examples", "3", "--seed", "5",
-                     "--report-dir", str(tmp_path / "cli")], out=out, err=err)
+        code = main(
+            [
+                "run",
+                "--target",
+                server.url,
+                "--token",
+                "tok",
+                "--examples",
+                "3",
+                "--seed",
+                "5",
+                "--report-dir",
+                str(tmp_path / "cli"),
+            ],
+            out=out,
+            err=err,
+        )
     assert code == 1
     report = json.loads((tmp_path / "cli" / "report.json").read_text())
     cli = {c["id"]: c["status"] for c in report["checks"]}
@@ -68,13 +101,22 @@ def test_same_verdicts_as_the_cli_against_a_broken_target(pytester, spec, tmp_pa
         if status == "fail":
             expected = "failed" if level == "MUST" else "xfailed"
         assert py[check_id] == expected, (check_id, status, py[check_id])
-    assert cli["CREATE-001"] == "fail" and cli["HDR-101"] == "fail"
+    assert cli["CREATE-001"] == "fail"
+    assert cli["HDR-101"] == "fail"
 
 
 def test_k_and_m_select_checks(pytester):
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "-m", "should", "-k", "HDR", "--conformance-examples", "0",
-        "-p", "no:cacheprovider",
+        "--pyargs",
+        "conformance.suite",
+        "-m",
+        "should",
+        "-k",
+        "HDR",
+        "--conformance-examples",
+        "0",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=3)
 

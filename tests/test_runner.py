@@ -67,7 +67,9 @@ def test_published_odata_type_fails_by_default_and_passes_with_alias(spec):
     assert strict.exit_code == 1
 
     lenient = run_on(spec, served_spec=published, accept_odata_types=(PUBLISHED,))
-    assert lenient.exit_code == 0, [(r.check.id, r.findings[:1]) for r in lenient.results if r.status != "pass"]
+    assert lenient.exit_code == 0, [
+        (r.check.id, r.findings[:1]) for r in lenient.results if r.status != "pass"
+    ]
     create_005 = next(r for r in lenient.results if r.check.id == "CREATE-005")
     assert any("alias" in n for n in create_005.notes)
     assert any(PUBLISHED in n for n in lenient.notes)

@@ -27,7 +27,7 @@ _ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
 _OP_FIELDS = {f.name for f in dataclasses.fields(Operation)}
 
 
-class Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
+class Skip(Exception):
     """Raised by a check that cannot judge this target or page; the runner records SKIP with the reason."""
 
 
@@ -117,8 +117,13 @@ class Check:
     def info(self, where: DocLocation | None, op: Operation | None = None) -> CheckInfo:
         text = self.requirement.format(**_placeholders(op)) if op is not None else self.requirement
         return CheckInfo(
-            id=self.id, level=self.level, requirement=text, source=self.source, doc=where,
-            title=self.title, tags=(self.kind,),
+            id=self.id,
+            level=self.level,
+            requirement=text,
+            source=self.source,
+            doc=where,
+            title=self.title,
+            tags=(self.kind,),
         )
 
 
@@ -159,11 +164,19 @@ def check(
             name = doc.fact.split(":", 1)[0]
             if name not in _OP_FIELDS | {"property", "header"}:
                 raise CheckDefinitionError(
-                    f"{id}: DocRef fact {doc.fact!r} is not an Operation field{did_you_mean(name, _OP_FIELDS)}"
+                    f"{id}: DocRef fact {doc.fact!r} is not an Operation field"
+                    + did_you_mean(name, _OP_FIELDS)
                 )
         REGISTRY[id] = Check(
-            id=id, level=level, requirement=requirement, title=title, func=func, doc=doc,
-            source=source, applies=applies, kind=kind,
+            id=id,
+            level=level,
+            requirement=requirement,
+            title=title,
+            func=func,
+            doc=doc,
+            source=source,
+            applies=applies,
+            kind=kind,
         )
         return func
 
@@ -250,7 +263,9 @@ def _placeholders(op: Operation | None) -> dict[str, str]:
         "status": str(op.success_status.value),
         "odata_type": op.odata_type.value if op.odata_type else "(none documented)",
         "required": ", ".join(req) if req else "(none)",
-        "id_shape": "GUID shaped (8-4-4-4-12 hex, any case)" if op.id_format.value == "guid" else "a non-empty string",
+        "id_shape": "GUID shaped (8-4-4-4-12 hex, any case)"
+        if op.id_format.value == "guid"
+        else "a non-empty string",
         "path": op.path,
     }
 

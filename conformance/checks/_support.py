@@ -20,16 +20,25 @@ SAMPLE_GUID = "5a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"
 
 
 def finding(
-    message: str, location: str, reply: Reply | None = None, *, expected: str = "", actual: str = "",
-    input: JSON = None, seed: int | None = None,
+    message: str,
+    location: str,
+    reply: Reply | None = None,
+    *,
+    expected: str = "",
+    actual: str = "",
+    input: JSON = None,
+    seed: int | None = None,
 ) -> Finding:
     """A Finding with the reply's recorded exchange as evidence."""
     return Finding(
         message=message,
         location=location,
         evidence=Evidence(
-            expected=expected, actual=actual, exchange=reply.exchange if reply is not None else None,
-            input=input, seed=seed,
+            expected=expected,
+            actual=actual,
+            exchange=reply.exchange if reply is not None else None,
+            input=input,
+            seed=seed,
         ),
     )
 
@@ -45,7 +54,7 @@ def non_null(schema: dict[str, JSON]) -> dict[str, JSON]:
 def sample(schema: dict[str, JSON], ctx: CheckContext, name: str) -> JSON:
     """A value valid for `schema`, unique for strings without a format."""
     schema = non_null(schema)
-    if "enum" in schema and schema["enum"]:
+    if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
@@ -110,11 +119,21 @@ def json_object(reply: Reply) -> tuple[dict[str, JSON] | None, Finding | None]:
     try:
         body = reply.json()
     except ValueError as exc:
-        return None, finding(f"response body is not JSON: {exc}", "response.body", reply,
-                             expected="a JSON object", actual=_excerpt(reply))
+        return None, finding(
+            f"response body is not JSON: {exc}",
+            "response.body",
+            reply,
+            expected="a JSON object",
+            actual=_excerpt(reply),
+        )
     if not isinstance(body, dict):
-        return None, finding(f"response body is a JSON {type(body).__name__}, not an object", "response.body",
-                             reply, expected="a JSON object", actual=_excerpt(reply))
+        return None, finding(
+            f"response body is a JSON {type(body).__name__}, not an object",
+            "response.body",
+            reply,
+            expected="a JSON object",
+            actual=_excerpt(reply),
+        )
     return body, None
 
 
@@ -122,7 +141,9 @@ def is_4xx(status: int) -> bool:
     return 400 <= status <= 499
 
 
-def rejection_problem(reply: Reply, what: str, *, input: JSON = None, seed: int | None = None) -> Finding | None:
+def rejection_problem(
+    reply: Reply, what: str, *, input: JSON = None, seed: int | None = None
+) -> Finding | None:
     """None if `reply` is a 4xx rejection; else a Finding (a 2xx accepted it, a 5xx crashed)."""
     if is_4xx(reply.status):
         return None
@@ -134,7 +155,12 @@ def rejection_problem(reply: Reply, what: str, *, input: JSON = None, seed: int 
         verb = "was not rejected"
     return finding(
         f"{what} {verb}: {reply.status} {reply.reason}, expected a 4xx rejection",
-        "response.status", reply, expected="4xx", actual=f"{reply.status} {reply.reason}", input=input, seed=seed,
+        "response.status",
+        reply,
+        expected="4xx",
+        actual=f"{reply.status} {reply.reason}",
+        input=input,
+        seed=seed,
     )
 
 

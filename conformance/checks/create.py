@@ -13,7 +13,6 @@ from conformance.checks._support import (
     json_object,
     media_type,
     minimal_body,
-
     same_value,
     sample,
     status_problem,
@@ -45,14 +44,19 @@ def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, d
     sent, reply = created(ctx, key)
     if not 200 <= reply.status <= 299:
         raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
-    body, problem = json_object(reply)
+    body, _problem = json_object(reply)
     if body is None:
         raise Skip("the response body is not a JSON object; see CREATE-003")
     return sent, reply, body
 
 
-@check("CREATE-001", Level.MUST, "A valid create with only the required properties ({required}) answers {status}.",
-       title="Minimal create succeeds", doc=DocRef(fact="success_status"))
+@check(
+    "CREATE-001",
+    Level.MUST,
+    "A valid create with only the required properties ({required}) answers {status}.",
+    title="Minimal create succeeds",
+    doc=DocRef(fact="success_status"),
+)
 def minimal_create(ctx: CheckContext) -> Iterator[Finding]:
     sent, reply = created(ctx, "minimal")
     problem = status_problem(reply, ctx.op.success_status.value, f"a create with {excerpt(sent)}")
@@ -95,8 +99,14 @@ def _has_example(op: Operation) -> str | None:
     return "the page has no example request with a JSON object body"
 
 
-@check("CREATE-002", Level.MUST, "The page's own example request is accepted with {status}.",
-       title="Example request succeeds", doc=DocRef(fact="examples", section="Examples"), applies=_has_example)
+@check(
+    "CREATE-002",
+    Level.MUST,
+    "The page's own example request is accepted with {status}.",
+    title="Example request succeeds",
+    doc=DocRef(fact="examples", section="Examples"),
+    applies=_has_example,
+)
 def example_create(ctx: CheckContext) -> Iterator[Finding]:
     body, notes = repaired_example(ctx)
     ctx.notes.extend(notes)
@@ -106,35 +116,58 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
         yield problem
 
 
-@check("CREATE-003", Level.MUST, "The success response is a JSON object with an application/json media type.",
-       title="Response is a JSON object", doc=DocRef(fact="success_status", section="Response"))
+@check(
+    "CREATE-003",
+    Level.MUST,
+    "The success response is a JSON object with an application/json media type.",
+    title="Response is a JSON object",
+    doc=DocRef(fact="success_status", section="Response"),
+)
 def json_response(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply = created(ctx, "minimal")
+    _sent, reply = created(ctx, "minimal")
     if not 200 <= reply.status <= 299:
         raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
     mt = media_type(reply)
     if mt != "application/json":
         yield finding(
-            f"Content-Type is {reply.header('content-type')!r}, expected application/json (parameters allowed)",
-            "response.headers.content-type", reply, expected="application/json",
+            f"Content-Type is {reply.header('content-type')!r}, expected application/json "
+            "(parameters allowed)",
+            "response.headers.content-type",
+            reply,
+            expected="application/json",
             actual=str(reply.header("content-type")),
         )
-    body, problem = json_object(reply)
+    _body, problem = json_object(reply)
     if problem:
         yield problem
 
 
-@check("CREATE-004", Level.MUST, "The created object has an id that is {id_shape}.",
-       title="id present and well formed", doc=DocRef(fact="id_format"))
+@check(
+    "CREATE-004",
+    Level.MUST,
+    "The created object has an id that is {id_shape}.",
+    title="id present and well formed",
+    doc=DocRef(fact="id_format"),
+)
 def id_shape(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply, body = success_body(ctx, "minimal")
+    _sent, reply, body = success_body(ctx, "minimal")
     value = body.get("id")
     if not isinstance(value, str) or not value:
-        yield finding(f"the response has no string id (id={excerpt(value)})", "response.body/id", reply,
-                      expected="a non-empty string id", actual=excerpt(value))
+        yield finding(
+            f"the response has no string id (id={excerpt(value)})",
+            "response.body/id",
+            reply,
+            expected="a non-empty string id",
+            actual=excerpt(value),
+        )
     elif ctx.op.id_format.value == "guid" and not GUID_RE.match(value):
-        yield finding(f"id {value!r} is not GUID shaped", "response.body/id", reply,
-                      expected="8-4-4-4-12 hex digits, any case", actual=value)
+        yield finding(
+            f"id {value!r} is not GUID shaped",
+            "response.body/id",
+            reply,
+            expected="8-4-4-4-12 hex digits, any case",
+            actual=value,
+        )
 
 
 def _odata_documented(op: Operation) -> str | None:
@@ -145,10 +178,16 @@ def _odata_documented(op: Operation) -> str | None:
     return None
 
 
-@check("CREATE-005", Level.MUST, "The response's @odata.type is {odata_type}.",
-       title="@odata.type as documented", doc=DocRef(fact="odata_type"), applies=_odata_documented)
+@check(
+    "CREATE-005",
+    Level.MUST,
+    "The response's @odata.type is {odata_type}.",
+    title="@odata.type as documented",
+    doc=DocRef(fact="odata_type"),
+    applies=_odata_documented,
+)
 def odata_type(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply, body = success_body(ctx, "minimal")
+    _sent, reply, body = success_body(ctx, "minimal")
     assert ctx.op.odata_type is not None
     documented = ctx.op.odata_type.value
     got = body.get("@odata.type")
@@ -157,12 +196,22 @@ def odata_type(ctx: CheckContext) -> Iterator[Finding]:
     if got in ctx.options.accept_odata_types:
         ctx.notes.append(f"accepted @odata.type alias {got!r} (--accept-odata-type) for {documented!r}")
         return
-    yield finding(f"@odata.type is {excerpt(got)}, expected {documented!r}", "response.body/@odata.type", reply,
-                  expected=documented, actual=excerpt(got))
+    yield finding(
+        f"@odata.type is {excerpt(got)}, expected {documented!r}",
+        "response.body/@odata.type",
+        reply,
+        expected=documented,
+        actual=excerpt(got),
+    )
 
 
-@check("CREATE-006", Level.MUST, "Every property sent comes back with the value sent (date-times as the same instant).",
-       title="Sent properties echoed", doc=DocRef(section="Request body"))
+@check(
+    "CREATE-006",
+    Level.MUST,
+    "Every property sent comes back with the value sent (date-times as the same instant).",
+    title="Sent properties echoed",
+    doc=DocRef(section="Request body"),
+)
 def echo(ctx: CheckContext) -> Iterator[Finding]:
     for key in ("minimal", "full"):
         sent, reply, body = success_body(ctx, key)
@@ -170,23 +219,45 @@ def echo(ctx: CheckContext) -> Iterator[Finding]:
             prop = ctx.op.property(name)
             schema = prop.schema if prop else {}
             if name not in body:
-                yield finding(f"{name} was sent but is missing from the response", f"response.body/{name}", reply,
-                              expected=excerpt(value), actual="(absent)", input=sent)
+                yield finding(
+                    f"{name} was sent but is missing from the response",
+                    f"response.body/{name}",
+                    reply,
+                    expected=excerpt(value),
+                    actual="(absent)",
+                    input=sent,
+                )
             elif not same_value(value, body[name], schema):
-                yield finding(f"{name} came back as {excerpt(body[name])}, sent {excerpt(value)}",
-                              f"response.body/{name}", reply, expected=excerpt(value), actual=excerpt(body[name]),
-                              input=sent)
+                yield finding(
+                    f"{name} came back as {excerpt(body[name])}, sent {excerpt(value)}",
+                    f"response.body/{name}",
+                    reply,
+                    expected=excerpt(value),
+                    actual=excerpt(body[name]),
+                    input=sent,
+                )
 
 
-@check("CREATE-007", Level.MUST, "The response body validates against the derived response schema, formats included.",
-       title="Response matches schema", doc=DocRef(section="Response"))
+@check(
+    "CREATE-007",
+    Level.MUST,
+    "The response body validates against the derived response schema, formats included.",
+    title="Response matches schema",
+    doc=DocRef(section="Response"),
+)
 def response_matches_schema(ctx: CheckContext) -> Iterator[Finding]:
     schema = response_schema(ctx.op, ctx.options.accept_odata_types)
     for key in ("minimal", "full"):
         sent, reply, body = success_body(ctx, key)
         for pointer, message in validation_errors(body, schema):
-            yield finding(f"response{pointer or ' body'}: {message}", f"response.body{pointer}", reply,
-                          expected="valid per the derived schema", actual=message, input=sent)
+            yield finding(
+                f"response{pointer or ' body'}: {message}",
+                f"response.body{pointer}",
+                reply,
+                expected="valid per the derived schema",
+                actual=message,
+                input=sent,
+            )
 
 
 def _id_not_writable(op: Operation) -> str | None:
@@ -196,8 +267,14 @@ def _id_not_writable(op: Operation) -> str | None:
     return None
 
 
-@check("CREATE-008", Level.MUST, "An id supplied by the client is never adopted as the new object's id.",
-       title="Client id not adopted", doc=DocRef(fact="id_format"), applies=_id_not_writable)
+@check(
+    "CREATE-008",
+    Level.MUST,
+    "An id supplied by the client is never adopted as the new object's id.",
+    title="Client id not adopted",
+    doc=DocRef(fact="id_format"),
+    applies=_id_not_writable,
+)
 def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
     body = minimal_body(ctx)
     chosen = "0badc0de-0000-4000-8000-00000000c11e" if ctx.op.id_format.value == "guid" else ctx.unique("id")
@@ -205,19 +282,30 @@ def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
     reply = ctx.post(body)
     if not 200 <= reply.status <= 299:
         return  # rejecting a read-only property is fine
-    got, problem = json_object(reply)
+    got, _problem = json_object(reply)
     if got is not None and got.get("id") == chosen:
-        yield finding("the server adopted the id the client sent", "response.body/id", reply,
-                      expected="a server-assigned id", actual=chosen, input=body)
+        yield finding(
+            "the server adopted the id the client sent",
+            "response.body/id",
+            reply,
+            expected="a server-assigned id",
+            actual=chosen,
+            input=body,
+        )
 
 
-@check("CREATE-009", Level.MUST, "Each create gets an id no other create got.",
-       title="ids are unique", doc=DocRef(fact="id_format"))
+@check(
+    "CREATE-009",
+    Level.MUST,
+    "Each create gets an id no other create got.",
+    title="ids are unique",
+    doc=DocRef(fact="id_format"),
+)
 def unique_ids(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}
     replies = []
     for key in ("minimal", "full"):
-        sent, reply, body = success_body(ctx, key)
+        _sent, reply, body = success_body(ctx, key)
         replies.append((key, reply, body))
     extra = minimal_body(ctx)
     reply = ctx.post(extra)
@@ -230,6 +318,11 @@ def unique_ids(ctx: CheckContext) -> Iterator[Finding]:
         if not isinstance(value, str):
             continue
         if value in seen:
-            yield finding(f"the {key} create got id {value!r}, already given to the {seen[value]} create",
-                          "response.body/id", reply, expected="a new id", actual=value)
+            yield finding(
+                f"the {key} create got id {value!r}, already given to the {seen[value]} create",
+                "response.body/id",
+                reply,
+                expected="a new id",
+                actual=value,
+            )
         seen[value] = key

@@ -8,8 +8,7 @@ by the generation mode alone: a "negative" body that happens to be valid is judg
 
 from __future__ import annotations
 
-
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, check
@@ -53,10 +52,15 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     if not valid:
         return rejection_problem(reply, "a schema-invalid body", input=body, seed=seed)
     if reply.status != op.success_status.value:
-        return finding(f"a schema-valid body answered {reply.status} {reply.reason}, expected "
-                       f"{op.success_status.value}", "response.status", reply,
-                       expected=str(op.success_status.value), actual=f"{reply.status} {reply.reason}",
-                       input=body, seed=seed)
+        return finding(
+            f"a schema-valid body answered {reply.status} {reply.reason}, expected {op.success_status.value}",
+            "response.status",
+            reply,
+            expected=str(op.success_status.value),
+            actual=f"{reply.status} {reply.reason}",
+            input=body,
+            seed=seed,
+        )
     obj, problem = json_object(reply)
     if obj is None:
         assert problem is not None
@@ -64,17 +68,30 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     errors = validation_errors(obj, response_schema(op, ctx.options.accept_odata_types))
     if errors:
         pointer, message = errors[0]
-        return finding(f"response{pointer or ' body'}: {message}", f"response.body{pointer}", reply,
-                       expected="valid per the derived response schema", actual=message, input=body, seed=seed)
+        return finding(
+            f"response{pointer or ' body'}: {message}",
+            f"response.body{pointer}",
+            reply,
+            expected="valid per the derived response schema",
+            actual=message,
+            input=body,
+            seed=seed,
+        )
     for name, value in body.items():
         prop = op.property(name)
         if prop is None or name.startswith("@"):
             continue
         if name not in obj or not same_value(value, obj[name], prop.schema):
             got = excerpt(obj.get(name)) if name in obj else "(absent)"
-            return finding(f"{name} came back as {got}, sent {excerpt(value)} (requirement of CREATE-006)",
-                           f"response.body/{name}", reply, expected=excerpt(value), actual=got, input=body,
-                           seed=seed)
+            return finding(
+                f"{name} came back as {got}, sent {excerpt(value)} (requirement of CREATE-006)",
+                f"response.body/{name}",
+                reply,
+                expected=excerpt(value),
+                actual=got,
+                input=body,
+                seed=seed,
+            )
     return None
 
 
@@ -125,9 +142,15 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         return repr(body)
 
     @settings(
-        max_examples=max(ctx.options.examples, 1), database=None, deadline=None, derandomize=False,
-        suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
-        report_multiple_bugs=False, verbosity=Verbosity.quiet, print_blob=False,
+        max_examples=max(ctx.options.examples, 1),
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
     )
     @seed(ctx.options.seed)
     @given(case=strategy)
@@ -153,8 +176,10 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     try:
         probe()
     except _CaseFailed as failed:
-        ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
-                         f"failure shrunk to {excerpt(failed.finding.evidence.input if failed.finding.evidence else None)}")
+        ctx.notes.append(
+            f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
+            f"failure shrunk to {excerpt(failed.finding.evidence.input if failed.finding.evidence else None)}"
+        )
         yield failed.finding
         return
     if state["error"] is not None:
@@ -169,21 +194,31 @@ def _fuzz_on(ctx: CheckContext) -> None:
         raise Skip("generated tests are off (--examples 0 or --no-fuzz)")
 
 
-@check("GEN-001", Level.MUST, "Generated schema-valid bodies are accepted with {status}, and the response is "
-       "schema-valid and echoes what was sent.", title="Generated valid bodies", doc=DocRef(section="Request body",
-       fact="success_status"), kind="generated")
+@check(
+    "GEN-001",
+    Level.MUST,
+    "Generated schema-valid bodies are accepted with {status}, and the response is "
+    "schema-valid and echoes what was sent.",
+    title="Generated valid bodies",
+    doc=DocRef(section="Request body", fact="success_status"),
+    kind="generated",
+)
 def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
     _fuzz_on(ctx)
     yield from explore(ctx, "positive")
 
 
-@check("GEN-002", Level.MUST, "Generated schema-invalid bodies are rejected with a 4xx (never a 2xx or 5xx).",
-       title="Generated invalid bodies", doc=DocRef(section="Request body", fact="property:"), kind="generated")
+@check(
+    "GEN-002",
+    Level.MUST,
+    "Generated schema-invalid bodies are rejected with a 4xx (never a 2xx or 5xx).",
+    title="Generated invalid bodies",
+    doc=DocRef(section="Request body", fact="property:"),
+    kind="generated",
+)
 def generated_negative(ctx: CheckContext) -> Iterator[Finding]:
     _fuzz_on(ctx)
     yield from explore(ctx, "negative")
-
-
 
 
 def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
@@ -215,15 +250,28 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
     return cases
 
 
-@check("GEN-003", Level.MUST, "Edge-case bodies (non-ASCII, long, empty, padded, null, numbers for strings, nested "
-       "objects, unusual date-times) are judged like any other: valid ones are created and echoed exactly, invalid "
-       "ones get a 4xx, none a 5xx.", title="Edge cases", doc=DocRef(section="Request body"), kind="generated")
+@check(
+    "GEN-003",
+    Level.MUST,
+    "Edge-case bodies (non-ASCII, long, empty, padded, null, numbers for strings, nested "
+    "objects, unusual date-times) are judged like any other: valid ones are created and echoed exactly, "
+    "invalid "
+    "ones get a 4xx, none a 5xx.",
+    title="Edge cases",
+    doc=DocRef(section="Request body"),
+    kind="generated",
+)
 def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
     op = ctx.op
     for label, body in edge_cases(op, minimal_body(ctx)):
         reply = ctx.post(body)
         problem = judge(ctx, body, reply, valid=_is_valid(op, body))
         if problem is not None:
-            yield finding(f"{label}: {problem.message}", problem.location, reply,
-                          expected=problem.evidence.expected if problem.evidence else "",
-                          actual=problem.evidence.actual if problem.evidence else "", input=body)
+            yield finding(
+                f"{label}: {problem.message}",
+                problem.location,
+                reply,
+                expected=problem.evidence.expected if problem.evidence else "",
+                actual=problem.evidence.actual if problem.evidence else "",
+                input=body,
+            )

@@ -25,54 +25,108 @@ def unauthenticated(ctx: CheckContext) -> Any:
     return ctx.once("unauthenticated", lambda: ctx.post(minimal_body(ctx), auth=False))
 
 
-@check("AUTH-001", Level.MUST, "A request without an Authorization header is answered 401 Unauthorized.",
-       title="Missing credentials get 401", doc=DocRef(fact="header:Authorization", section="Request headers"),
-       applies=_documents_auth)
+@check(
+    "AUTH-001",
+    Level.MUST,
+    "A request without an Authorization header is answered 401 Unauthorized.",
+    title="Missing credentials get 401",
+    doc=DocRef(fact="header:Authorization", section="Request headers"),
+    applies=_documents_auth,
+)
 def missing_auth(ctx: CheckContext) -> Iterator[Finding]:
     reply = unauthenticated(ctx)
     if reply.status != 401:
-        yield finding(f"a create without Authorization answered {reply.status} {reply.reason}, expected 401",
-                      "response.status", reply, expected="401", actual=f"{reply.status} {reply.reason}")
+        yield finding(
+            f"a create without Authorization answered {reply.status} {reply.reason}, expected 401",
+            "response.status",
+            reply,
+            expected="401",
+            actual=f"{reply.status} {reply.reason}",
+        )
 
 
-@check("AUTH-101", Level.SHOULD, "A 401 response carries a WWW-Authenticate challenge.",
-       title="401 has WWW-Authenticate", source="RFC 9110 §15.5.2", applies=_documents_auth)
+@check(
+    "AUTH-101",
+    Level.SHOULD,
+    "A 401 response carries a WWW-Authenticate challenge.",
+    title="401 has WWW-Authenticate",
+    source="RFC 9110 §15.5.2",
+    applies=_documents_auth,
+)
 def www_authenticate(ctx: CheckContext) -> Iterator[Finding]:
     reply = unauthenticated(ctx)
     if reply.status != 401:
         raise Skip(f"the unauthenticated request got {reply.status}, not 401; see AUTH-001")
     if not reply.header("www-authenticate"):
-        yield finding("the 401 response has no WWW-Authenticate header", "response.headers.www-authenticate",
-                      reply, expected="WWW-Authenticate: Bearer ...", actual="(absent)")
+        yield finding(
+            "the 401 response has no WWW-Authenticate header",
+            "response.headers.www-authenticate",
+            reply,
+            expected="WWW-Authenticate: Bearer ...",
+            actual="(absent)",
+        )
 
 
-@check("AUTH-102", Level.SHOULD, "A request whose Authorization is not a valid bearer token (another scheme, "
-       "an unknown token) is answered 401 Unauthorized.", title="Bad credentials get 401",
-       source="RFC 6750 §3.1 (invalid_token); RFC 9110 §15.5.2", applies=_documents_auth)
+@check(
+    "AUTH-102",
+    Level.SHOULD,
+    "A request whose Authorization is not a valid bearer token (another scheme, "
+    "an unknown token) is answered 401 Unauthorized.",
+    title="Bad credentials get 401",
+    source="RFC 6750 §3.1 (invalid_token); RFC 9110 §15.5.2",
+    applies=_documents_auth,
+)
 def bad_credentials(ctx: CheckContext) -> Iterator[Finding]:
-    for label, value in (("a Basic credential", "Basic Y29uZm9ybWFuY2U6aW52YWxpZA=="),
-                         ("an unknown bearer token", "Bearer conformance-invalid-token")):
+    for label, value in (
+        ("a Basic credential", "Basic Y29uZm9ybWFuY2U6aW52YWxpZA=="),
+        ("an unknown bearer token", "Bearer conformance-invalid-token"),
+    ):
         reply = ctx.post(minimal_body(ctx), auth=False, headers={"Authorization": value})
         if reply.status != 401:
-            yield finding(f"a create with {label} answered {reply.status} {reply.reason}, expected 401",
-                          "response.status", reply, expected="401", actual=f"{reply.status} {reply.reason}")
+            yield finding(
+                f"a create with {label} answered {reply.status} {reply.reason}, expected 401",
+                "response.status",
+                reply,
+                expected="401",
+                actual=f"{reply.status} {reply.reason}",
+            )
 
 
-@check("METHOD-101", Level.SHOULD, "A method the collection does not support (PUT, DELETE) is answered 405 with an "
-       "Allow header.", title="Unsupported method gets 405", source="RFC 9110 §15.5.6")
+@check(
+    "METHOD-101",
+    Level.SHOULD,
+    "A method the collection does not support (PUT, DELETE) is answered 405 with an Allow header.",
+    title="Unsupported method gets 405",
+    source="RFC 9110 §15.5.6",
+)
 def unsupported_method(ctx: CheckContext) -> Iterator[Finding]:
     for method in ("PUT", "DELETE"):
         reply = ctx.client.request(method, ctx.path, json=minimal_body(ctx))
         if reply.status != 405:
-            yield finding(f"{method} on the collection answered {reply.status} {reply.reason}, expected 405",
-                          "response.status", reply, expected="405", actual=f"{reply.status} {reply.reason}")
+            yield finding(
+                f"{method} on the collection answered {reply.status} {reply.reason}, expected 405",
+                "response.status",
+                reply,
+                expected="405",
+                actual=f"{reply.status} {reply.reason}",
+            )
         elif not reply.header("allow"):
-            yield finding(f"the 405 answer to {method} has no Allow header", "response.headers.allow", reply,
-                          expected="Allow: POST, ...", actual="(absent)")
+            yield finding(
+                f"the 405 answer to {method} has no Allow header",
+                "response.headers.allow",
+                reply,
+                expected="Allow: POST, ...",
+                actual="(absent)",
+            )
 
 
-@check("ERR-101", Level.SHOULD, "A 4xx response carries a JSON error body with string error.code and error.message.",
-       title="Error body shape", source="OData 4.01 JSON Format §21.1; Microsoft Graph REST guidelines (errors)")
+@check(
+    "ERR-101",
+    Level.SHOULD,
+    "A 4xx response carries a JSON error body with string error.code and error.message.",
+    title="Error body shape",
+    source="OData 4.01 JSON Format §21.1; Microsoft Graph REST guidelines (errors)",
+)
 def error_body(ctx: CheckContext) -> Iterator[Finding]:
     body = minimal_body(ctx)
     probes = [("a non-object body", ctx.post(raw="[]", headers={"Content-Type": "application/json"}))]
@@ -87,84 +141,153 @@ def error_body(ctx: CheckContext) -> Iterator[Finding]:
         judged += 1
         obj, problem = json_object(reply)
         if problem:
-            yield finding(f"the {reply.status} answer to {what} has no JSON error body", "response.body", reply,
-                          expected='{"error": {"code": ..., "message": ...}}', actual=problem.message)
+            yield finding(
+                f"the {reply.status} answer to {what} has no JSON error body",
+                "response.body",
+                reply,
+                expected='{"error": {"code": ..., "message": ...}}',
+                actual=problem.message,
+            )
             continue
         assert obj is not None
         err = obj.get("error")
         if not isinstance(err, dict):
-            yield finding(f"the {reply.status} answer to {what} has no 'error' object", "response.body/error",
-                          reply, expected="an 'error' object", actual=excerpt(obj))
+            yield finding(
+                f"the {reply.status} answer to {what} has no 'error' object",
+                "response.body/error",
+                reply,
+                expected="an 'error' object",
+                actual=excerpt(obj),
+            )
             continue
         for key in ("code", "message"):
             if not isinstance(err.get(key), str) or not err.get(key):
-                yield finding(f"the {reply.status} answer to {what} has no string error.{key}",
-                              f"response.body/error/{key}", reply, expected=f"error.{key}: a non-empty string",
-                              actual=excerpt(err.get(key)))
+                yield finding(
+                    f"the {reply.status} answer to {what} has no string error.{key}",
+                    f"response.body/error/{key}",
+                    reply,
+                    expected=f"error.{key}: a non-empty string",
+                    actual=excerpt(err.get(key)),
+                )
     if judged == 0:
         raise Skip("no request drew a 4xx answer to examine; see VALID-001 and VALID-004")
 
 
-@check("HDR-101", Level.SHOULD, "A successful create carries a Location header with the new entity's URL.",
-       title="Location header", source="OData 4.01 Part 1 §11.4.2 and §8.3.3")
+@check(
+    "HDR-101",
+    Level.SHOULD,
+    "A successful create carries a Location header with the new entity's URL.",
+    title="Location header",
+    source="OData 4.01 Part 1 §11.4.2 and §8.3.3",
+)
 def location_header(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply, body = success_body(ctx, "minimal")
+    _sent, reply, body = success_body(ctx, "minimal")
     location = reply.header("location")
     if not location:
-        yield finding("the create response has no Location header", "response.headers.location", reply,
-                      expected="Location: <URL of the new entity>", actual="(absent)")
+        yield finding(
+            "the create response has no Location header",
+            "response.headers.location",
+            reply,
+            expected="Location: <URL of the new entity>",
+            actual="(absent)",
+        )
         return
     ident = body.get("id")
     if isinstance(ident, str) and ident and ident not in location:
-        yield finding(f"Location {location!r} does not name the new id {ident!r}", "response.headers.location",
-                      reply, expected=f"a URL containing {ident}", actual=location)
+        yield finding(
+            f"Location {location!r} does not name the new id {ident!r}",
+            "response.headers.location",
+            reply,
+            expected=f"a URL containing {ident}",
+            actual=location,
+        )
 
 
-@check("HDR-102", Level.SHOULD, "Responses carry an OData-Version header of 4.0 or 4.01.",
-       title="OData-Version header", source="OData 4.01 Part 1 §8.1.5")
+@check(
+    "HDR-102",
+    Level.SHOULD,
+    "Responses carry an OData-Version header of 4.0 or 4.01.",
+    title="OData-Version header",
+    source="OData 4.01 Part 1 §8.1.5",
+)
 def odata_version(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply = created(ctx, "minimal")
+    _sent, reply = created(ctx, "minimal")
     value = (reply.header("odata-version") or "").strip()
     if value not in {"4.0", "4.01"}:
-        yield finding(f"OData-Version is {value or '(absent)'}", "response.headers.odata-version", reply,
-                      expected="4.0 or 4.01", actual=value or "(absent)")
+        yield finding(
+            f"OData-Version is {value or '(absent)'}",
+            "response.headers.odata-version",
+            reply,
+            expected="4.0 or 4.01",
+            actual=value or "(absent)",
+        )
 
 
-@check("HDR-103", Level.SHOULD, "Responses carry a request-id and echo the client-request-id the client sent.",
-       title="request-id headers", source="Microsoft Graph REST guidelines (request tracing headers)")
+@check(
+    "HDR-103",
+    Level.SHOULD,
+    "Responses carry a request-id and echo the client-request-id the client sent.",
+    title="request-id headers",
+    source="Microsoft Graph REST guidelines (request tracing headers)",
+)
 def request_ids(ctx: CheckContext) -> Iterator[Finding]:
     marker = "c0ffee00-1234-4abc-8def-0123456789ab"
     reply = ctx.post(minimal_body(ctx), headers={"client-request-id": marker})
     if not reply.header("request-id"):
-        yield finding("the response has no request-id header", "response.headers.request-id", reply,
-                      expected="request-id: <id>", actual="(absent)")
+        yield finding(
+            "the response has no request-id header",
+            "response.headers.request-id",
+            reply,
+            expected="request-id: <id>",
+            actual="(absent)",
+        )
     echoed = reply.header("client-request-id")
     if echoed != marker:
-        yield finding(f"client-request-id came back as {echoed or '(absent)'}", "response.headers.client-request-id",
-                      reply, expected=marker, actual=echoed or "(absent)")
+        yield finding(
+            f"client-request-id came back as {echoed or '(absent)'}",
+            "response.headers.client-request-id",
+            reply,
+            expected=marker,
+            actual=echoed or "(absent)",
+        )
 
 
-@check("READ-201", Level.MAY, "The created object can be read back with GET at its Location.",
-       title="Read back at Location", source="OData 4.01 Part 1 §11.4.2 (the page documents no read)")
+@check(
+    "READ-201",
+    Level.MAY,
+    "The created object can be read back with GET at its Location.",
+    title="Read back at Location",
+    source="OData 4.01 Part 1 §11.4.2 (the page documents no read)",
+)
 def read_back(ctx: CheckContext) -> Iterator[Finding]:
-    sent, reply, body = success_body(ctx, "minimal")
+    _sent, reply, body = success_body(ctx, "minimal")
     location = reply.header("location")
     if not location:
         raise Skip("the create response has no Location header; see HDR-101")
     path = urlsplit(location).path if "://" in location else location
     base_path = urlsplit(ctx.client.base_url).path.rstrip("/")
     if base_path and path.startswith(base_path):
-        path = path[len(base_path):]
+        path = path[len(base_path) :]
     if "://" in location and urlsplit(location).netloc != urlsplit(ctx.client.base_url).netloc:
         raise Skip(f"Location {location!r} points at another host; the harness does not follow it")
     got = ctx.client.request("GET", path)
     if got.status != 200:
-        yield finding(f"GET {path} answered {got.status} {got.reason}", "response.status", got,
-                      expected="200", actual=f"{got.status} {got.reason}")
+        yield finding(
+            f"GET {path} answered {got.status} {got.reason}",
+            "response.status",
+            got,
+            expected="200",
+            actual=f"{got.status} {got.reason}",
+        )
         return
     obj, problem = json_object(got)
     if problem:
         yield problem
     elif obj is not None and obj.get("id") != body.get("id"):
-        yield finding("the object read back has another id", "response.body/id", got,
-                      expected=excerpt(body.get("id")), actual=excerpt(obj.get("id")))
+        yield finding(
+            "the object read back has another id",
+            "response.body/id",
+            got,
+            expected=excerpt(body.get("id")),
+            actual=excerpt(obj.get("id")),
+        )

@@ -27,8 +27,14 @@ def _has_required(op: Operation) -> str | None:
     return None if any(not p.read_only for p in op.required) else "the page marks no property as required"
 
 
-@check("VALID-001", Level.MUST, "A body without a required property ({required}) is rejected with a 4xx.",
-       title="Missing required property rejected", doc=DocRef(fact="property:"), applies=_has_required)
+@check(
+    "VALID-001",
+    Level.MUST,
+    "A body without a required property ({required}) is rejected with a 4xx.",
+    title="Missing required property rejected",
+    doc=DocRef(fact="property:"),
+    applies=_has_required,
+)
 def missing_required(ctx: CheckContext) -> Iterator[Finding]:
     for prop in ctx.op.required:
         if prop.read_only:
@@ -44,14 +50,18 @@ def missing_required(ctx: CheckContext) -> Iterator[Finding]:
 def wrong_type_value(schema: dict[str, JSON]) -> JSON:
     """A value of another JSON type than `schema` allows, or None when any type is allowed."""
     kind = non_null(schema).get("type")
-    return {
-        "string": 12345,
-        "integer": "not-a-number",
-        "number": "not-a-number",
-        "boolean": "not-a-boolean",
-        "array": {"not": "an array"},
-        "object": 12345,
-    }.get(kind) if isinstance(kind, str) else None
+    return (
+        {
+            "string": 12345,
+            "integer": "not-a-number",
+            "number": "not-a-number",
+            "boolean": "not-a-boolean",
+            "array": {"not": "an array"},
+            "object": 12345,
+        }.get(kind)
+        if isinstance(kind, str)
+        else None
+    )
 
 
 def _has_typed(op: Operation) -> str | None:
@@ -60,9 +70,14 @@ def _has_typed(op: Operation) -> str | None:
     return "the page gives no property a JSON type the harness can contradict"
 
 
-@check("VALID-002", Level.MUST, "A property with a value of the wrong JSON type (e.g. a number for a String) is "
-       "rejected with a 4xx.", title="Mistyped property rejected", doc=DocRef(fact="property:", section="Request body"),
-       applies=_has_typed)
+@check(
+    "VALID-002",
+    Level.MUST,
+    "A property with a value of the wrong JSON type (e.g. a number for a String) is rejected with a 4xx.",
+    title="Mistyped property rejected",
+    doc=DocRef(fact="property:", section="Request body"),
+    applies=_has_typed,
+)
 def wrong_type(ctx: CheckContext) -> Iterator[Finding]:
     for prop in ctx.op.properties:
         bad = wrong_type_value(prop.schema)
@@ -71,12 +86,11 @@ def wrong_type(ctx: CheckContext) -> Iterator[Finding]:
         body = minimal_body(ctx)
         body[prop.name] = bad
         reply = ctx.post(body)
-        problem = rejection_problem(reply, f"{prop.name}={excerpt(bad)} (a {prop.doc_type} property)", input=body)
+        problem = rejection_problem(
+            reply, f"{prop.name}={excerpt(bad)} (a {prop.doc_type} property)", input=body
+        )
         if problem:
             yield problem
-
-
-
 
 
 def _malformed(ctx: CheckContext) -> bytes:
@@ -84,8 +98,13 @@ def _malformed(ctx: CheckContext) -> bytes:
     return (body[:-1] + ",,}").encode() if body.endswith("}") and len(body) > 2 else b'{"a": 1,,}'
 
 
-@check("VALID-003", Level.MUST, "A body that is not well-formed JSON is rejected with a 4xx.",
-       title="Malformed JSON rejected", doc=DocRef(fact="header:Content-Type", section="Request headers"))
+@check(
+    "VALID-003",
+    Level.MUST,
+    "A body that is not well-formed JSON is rejected with a 4xx.",
+    title="Malformed JSON rejected",
+    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+)
 def malformed_json(ctx: CheckContext) -> Iterator[Finding]:
     raw = _malformed(ctx)
     reply = ctx.post(raw=raw, headers={"Content-Type": "application/json"})
@@ -97,8 +116,13 @@ def malformed_json(ctx: CheckContext) -> Iterator[Finding]:
 NON_OBJECTS: tuple[JSON, ...] = ([], "a string", 42, None)
 
 
-@check("VALID-004", Level.MUST, "A JSON body that is not an object (array, string, number, null) is rejected with a 4xx.",
-       title="Non-object body rejected", doc=DocRef(section="Request body"))
+@check(
+    "VALID-004",
+    Level.MUST,
+    "A JSON body that is not an object (array, string, number, null) is rejected with a 4xx.",
+    title="Non-object body rejected",
+    doc=DocRef(section="Request body"),
+)
 def non_object(ctx: CheckContext) -> Iterator[Finding]:
     for value in ([minimal_body(ctx)], *NON_OBJECTS):
         reply = ctx.post(raw=json.dumps(value), headers={"Content-Type": "application/json"})
@@ -107,8 +131,13 @@ def non_object(ctx: CheckContext) -> Iterator[Finding]:
             yield problem
 
 
-@check("VALID-005", Level.MUST, "A body sent with a Content-Type other than application/json is rejected with a 4xx.",
-       title="Non-JSON media type rejected", doc=DocRef(fact="header:Content-Type", section="Request headers"))
+@check(
+    "VALID-005",
+    Level.MUST,
+    "A body sent with a Content-Type other than application/json is rejected with a 4xx.",
+    title="Non-JSON media type rejected",
+    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+)
 def wrong_media_type(ctx: CheckContext) -> Iterator[Finding]:
     payload = json.dumps(minimal_body(ctx))
     for ctype in ("text/plain", "application/x-www-form-urlencoded"):
@@ -135,40 +164,78 @@ def robustness_inputs(ctx: CheckContext) -> list[tuple[str, bytes]]:
     ]
 
 
-@check("VALID-006", Level.MUST, "No request body, however malformed or extreme, makes the service answer with a 5xx.",
-       title="No 5xx on bad input", doc=DocRef(section="Request body"))
+@check(
+    "VALID-006",
+    Level.MUST,
+    "No request body, however malformed or extreme, makes the service answer with a 5xx.",
+    title="No 5xx on bad input",
+    doc=DocRef(section="Request body"),
+)
 def no_server_error(ctx: CheckContext) -> Iterator[Finding]:
     for what, raw in robustness_inputs(ctx):
         reply = ctx.post(raw=raw, headers={"Content-Type": "application/json"})
         if reply.status >= 500:
-            yield finding(f"{what} crashed the server: {reply.status} {reply.reason}", "response.status", reply,
-                          expected="not 5xx", actual=f"{reply.status} {reply.reason}",
-                          input=raw[:200].decode("utf-8", "replace"))
+            yield finding(
+                f"{what} crashed the server: {reply.status} {reply.reason}",
+                "response.status",
+                reply,
+                expected="not 5xx",
+                actual=f"{reply.status} {reply.reason}",
+                input=raw[:200].decode("utf-8", "replace"),
+            )
 
 
-@check("VALID-101", Level.SHOULD, "Malformed JSON gets 400 Bad Request; a well-formed body that is not an object "
-       "gets 400 (or 422, a validation error).", title="Syntax errors get 400",
-       source="RFC 9110 §15.5.1; Microsoft Graph error responses")
+@check(
+    "VALID-101",
+    Level.SHOULD,
+    "Malformed JSON gets 400 Bad Request; a well-formed body that is not an object "
+    "gets 400 (or 422, a validation error).",
+    title="Syntax errors get 400",
+    source="RFC 9110 §15.5.1; Microsoft Graph error responses",
+)
 def bad_request_status(ctx: CheckContext) -> Iterator[Finding]:
-    for what, raw, allowed in (("malformed JSON", _malformed(ctx), (400,)), ("a JSON array body", b"[]", (400, 422))):
+    for what, raw, allowed in (
+        ("malformed JSON", _malformed(ctx), (400,)),
+        ("a JSON array body", b"[]", (400, 422)),
+    ):
         reply = ctx.post(raw=raw, headers={"Content-Type": "application/json"})
         if reply.status not in allowed:
             expected = " or ".join(map(str, allowed))
-            yield finding(f"{what} answered {reply.status}, expected {expected}", "response.status", reply,
-                          expected=expected, actual=str(reply.status))
+            yield finding(
+                f"{what} answered {reply.status}, expected {expected}",
+                "response.status",
+                reply,
+                expected=expected,
+                actual=str(reply.status),
+            )
 
 
-@check("VALID-102", Level.SHOULD, "A body with an unsupported media type gets 415 Unsupported Media Type.",
-       title="Wrong media type gets 415", source="RFC 9110 §15.5.16; Microsoft Graph REST guidelines")
+@check(
+    "VALID-102",
+    Level.SHOULD,
+    "A body with an unsupported media type gets 415 Unsupported Media Type.",
+    title="Wrong media type gets 415",
+    source="RFC 9110 §15.5.16; Microsoft Graph REST guidelines",
+)
 def unsupported_media_type(ctx: CheckContext) -> Iterator[Finding]:
     reply = ctx.post(raw=json.dumps(minimal_body(ctx)), headers={"Content-Type": "text/plain"})
     if reply.status != 415:
-        yield finding(f"a JSON body labelled text/plain answered {reply.status}, expected 415", "response.status",
-                      reply, expected="415", actual=str(reply.status))
+        yield finding(
+            f"a JSON body labelled text/plain answered {reply.status}, expected 415",
+            "response.status",
+            reply,
+            expected="415",
+            actual=str(reply.status),
+        )
 
 
-@check("VALID-103", Level.SHOULD, "A property the resource does not declare is rejected with a 4xx.",
-       title="Unknown property rejected", source=ODATA_CREATE)
+@check(
+    "VALID-103",
+    Level.SHOULD,
+    "A property the resource does not declare is rejected with a 4xx.",
+    title="Unknown property rejected",
+    source=ODATA_CREATE,
+)
 def unknown_property(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.op.additional_properties:
         from conformance.checks import Skip
@@ -178,5 +245,11 @@ def unknown_property(ctx: CheckContext) -> Iterator[Finding]:
     body["conformanceUndeclaredProperty"] = "x"
     reply = ctx.post(body)
     if not is_4xx(reply.status):
-        yield finding(f"an undeclared property was not rejected: {reply.status} {reply.reason}",
-                      "response.status", reply, expected="4xx", actual=str(reply.status), input=body)
+        yield finding(
+            f"an undeclared property was not rejected: {reply.status} {reply.reason}",
+            "response.status",
+            reply,
+            expected="4xx",
+            actual=str(reply.status),
+            input=body,
+        )
