@@ -30,6 +30,7 @@ _OPTIONS = {
     "examples": "generated bodies per mode",
     "accept-odata-type": "also accept this @odata.type (comma-separated)",
     "secret-header": "mask this header in all output (comma-separated)",
+    "header": "send 'Name: value' with every request (comma-separated); mask it with --conformance-secret-header",
 }
 
 
@@ -57,7 +58,11 @@ def _config(pyconfig: pytest.Config) -> Config:
     flags: dict[str, Any] = {}
     for name in _OPTIONS:
         value = pyconfig.getoption(f"conformance_{name.replace('-', '_')}")
-        key = {"accept-odata-type": "accept_odata_types", "secret-header": "secret_headers"}.get(name, name)
+        key = {
+            "accept-odata-type": "accept_odata_types",
+            "secret-header": "secret_headers",
+            "header": "headers",
+        }.get(name, name)
         flags[key] = value
     flags["strict"] = True if pyconfig.getoption("conformance_strict") else None
     try:

@@ -1,8 +1,10 @@
 """Binds the catalogue to a spec, runs each check against a target, returns a `RunResult`.
 
 The only room that catches broad exceptions: a check that crashes is recorded as ERROR,
-never as FAIL. An unreachable target ends the run early: every check not yet run is
-recorded as ERROR with the same one-line reason, so reports stay complete.
+never as FAIL. An unreachable target ends the run early, and so does one that stops answering
+(`GIVE_UP_AFTER` checks in a row end on a timeout or broken answer): every check not yet run is
+recorded as ERROR with the same one-line reason, so reports stay complete and a hung target costs
+a few timeouts, not one per check.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+GIVE_UP_AFTER = 3  # consecutive checks ended by the target's failure to answer usably
 
 
 def harness_version() -> str:
@@ -76,6 +80,7 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
         raise
     except TargetError as exc:
         status, error = Status.ERROR, str(exc)
+        ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1
     except HarnessError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:  # a check crashed: the harness could not decide
@@ -127,17 +132,28 @@ def run(
     ) as client:
         ctx = CheckContext(client=client, spec=spec, options=options)
         unreachable: str | None = None
+        streak = 0
         for index, bound in enumerate(checks, 1):
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=None))
             if unreachable is not None:
                 result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
             else:
+                failures_before = ctx.memo.get("target-errors", 0)
                 try:
                     result = run_check(bound, ctx)
                 except TargetUnreachable as exc:
                     unreachable = str(exc)
                     result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
+                if ctx.memo.get("target-errors", 0) > failures_before:
+                    streak += 1
+                elif result.status is not Status.SKIP:
+                    streak = 0
+                if streak >= GIVE_UP_AFTER and unreachable is None:
+                    unreachable = (
+                        f"the target failed to answer {streak} checks in a row (last: {result.error}); "
+                        "the remaining checks were not run"
+                    )
             results.append(result)
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=result))
