@@ -30,7 +30,7 @@ _OPTIONS = {
     "examples": "generated bodies per mode",
     "accept-odata-type": "also accept this @odata.type (comma-separated)",
     "secret-header": "mask this header in all output (comma-separated)",
-    "header": "send 'Name: value' with every request (comma-separated); mask it with --conformance-secret-header",
+    "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",
 }
 
 
