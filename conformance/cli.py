@@ -165,11 +165,23 @@ class Terminal:
     def __init__(self, out: TextIO, verbosity: int) -> None:
         self.out, self.verbosity = out, verbosity
         self.lock = threading.Lock()
+        self.dirty = False  # an updating line is on screen and must be cleared
+        self.gone = False  # the reader of `out` went away
+
+    def case(self, text: str) -> None:
+        """Generated-case progress: an updating line on a terminal, a line per update with -v."""
+        if self.verbosity >= 2:
+            self._line(f"      {text}")
+        elif self.verbosity == 1 and self.out.isatty():
+            with self.lock:
+                print(f"\r      {text}\x1b[K", end="", file=self.out, flush=True)
+                self.dirty = True
 
     def progress(self, event: Progress) -> None:
         if self.verbosity == 0 or event.result is None:
             if self.verbosity >= 2 and event.result is None:
-                self._line(f"[{event.index:>2}/{event.total}] running {event.check.check.id} ...")
+                width = len(str(event.total))
+                self._line(f"[{event.index:>{width}}/{event.total}] running {event.check.check.id} ...")
             return
         r = event.result
         width = len(str(event.total))
@@ -208,7 +220,15 @@ class Terminal:
 
     def _line(self, text: str) -> None:
         with self.lock:
-            print(text, file=self.out, flush=True)
+            if self.gone:
+                return
+            try:
+                if self.dirty:
+                    print("\r\x1b[K", end="", file=self.out)
+                    self.dirty = False
+                print(text, file=self.out, flush=True)
+            except BrokenPipeError:  # `conformance run | head`: keep running, keep the exit code
+                self.gone = True
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
@@ -271,6 +291,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             token=token,
             progress=term.progress,
             checks=checks,
+            on_case=term.case,
         )
     finally:
         if server is not None:
@@ -399,4 +420,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader of stdout left before the last line
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

@@ -114,6 +114,7 @@ def run(
     seed: int | None = None,
     progress: ProgressFn | None = None,
     checks: list[BoundCheck] | None = None,
+    on_case: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every selected check of `spec` against `base_url` and collect the results."""
     seed = choose_seed(config) if seed is None else seed
@@ -130,7 +131,7 @@ def run(
         secret_headers=config.secret_headers,
         default_headers=config.header_map(),
     ) as client:
-        ctx = CheckContext(client=client, spec=spec, options=options)
+        ctx = CheckContext(client=client, spec=spec, options=options, on_progress=on_case)
         unreachable: str | None = None
         streak = 0
         for index, bound in enumerate(checks, 1):

@@ -65,6 +65,11 @@ class CheckContext:
     memo: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # the running check's notes (reset per check)
     counter: list[int] = field(default_factory=lambda: [0])
+    on_progress: Callable[[str], None] | None = None  # hears "GEN-001: 10/25 generated cases" and the like
+
+    def progress(self, text: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(text)
 
     @property
     def op(self) -> Operation:

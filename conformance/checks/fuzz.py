@@ -163,6 +163,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         if state["error"] is not None or state["sent"] >= budget:
             return None  # target gone or budget spent: stop sending, keep the smallest failure found
         state["sent"] += 1
+        if state["sent"] % 5 == 0:
+            ctx.progress(f"{mode_name}: {state['sent']} generated requests (budget {budget})")
         try:
             reply = _send(ctx, body)
         except TargetError as exc:
