@@ -95,8 +95,41 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     return None
 
 
-def _is_valid(op: Operation, body: JSON) -> bool:
-    return isinstance(body, dict) and not validation_errors(body, request_schema(op))
+def validity(op: Operation, body: JSON) -> bool | None:
+    """True/False when the body is valid/invalid for a MUST judgement; None when only a SHOULD decides.
+
+    A body whose only fault is a property the page does not declare (or OData control information)
+    is VALID-103's business, a SHOULD: generated tests neither demand its acceptance nor its rejection.
+    """
+    if not isinstance(body, dict):
+        return False
+    strict = request_schema(op)
+    if not validation_errors(body, strict):
+        return True
+    lenient = {**strict, "additionalProperties": True}
+    return None if not validation_errors(body, lenient) else False
+
+
+def generation_schema(op: Operation) -> dict[str, JSON]:
+    """The request schema generation draws from: no OData control information (the server owns it)."""
+    schema = request_schema(op)
+    schema.pop("patternProperties", None)
+    return schema
+
+
+def server_error(reply: Reply, body: JSON, ctx: CheckContext) -> Finding | None:
+    """For a body no MUST decides: only a 5xx is wrong."""
+    if reply.status < 500:
+        return None
+    return finding(
+        f"a body with an undeclared property crashed the server: {reply.status} {reply.reason}",
+        "response.status",
+        reply,
+        expected="not 5xx",
+        actual=f"{reply.status} {reply.reason}",
+        input=body,
+        seed=ctx.options.seed,
+    )
 
 
 def _send(ctx: CheckContext, body: JSON) -> Reply:
@@ -116,7 +149,7 @@ def _strategy(op: Operation, mode: Any) -> Any:
                 "post": {
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": request_schema(op)}},
+                        "content": {"application/json": {"schema": generation_schema(op)}},
                     },
                     "responses": {str(op.success_status.value): {"description": "created"}},
                 }
@@ -170,7 +203,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         except TargetError as exc:
             state["error"] = exc
             return None
-        problem = judge(ctx, body, reply, valid=_is_valid(op, body))
+        valid = validity(op, body)
+        problem = server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
         if problem is not None:
             state["failed"][key(body)] = problem
         return problem
@@ -267,7 +301,8 @@ def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
     op = ctx.op
     for label, body in edge_cases(op, minimal_body(ctx)):
         reply = ctx.post(body)
-        problem = judge(ctx, body, reply, valid=_is_valid(op, body))
+        valid = validity(op, body)
+        problem = server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
         if problem is not None:
             yield finding(
                 f"{label}: {problem.message}",
