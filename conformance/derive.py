@@ -952,28 +952,26 @@ def _examples(ctx: _Ctx) -> tuple[Example, ...]:
     return tuple(out)
 
 
+def _example_values(page: Page, side: int) -> list[tuple[CodeBlock, HttpMessage, dict[str, int]]]:
+    out = []
+    for pair in example_blocks(page):
+        block = pair[side]
+        if block is None:
+            continue
+        msg = parse_http_block(block)
+        lines = json_key_lines(msg.body_text, msg.body_line) if msg.body_line else {}
+        out.append((block, msg, lines))
+    return out
+
+
 def response_values(page: Page) -> list[tuple[CodeBlock, HttpMessage, dict[str, int]]]:
     """Every example response block with its parsed message and the page line of each top-level key."""
-    out = []
-    for _, resp in example_blocks(page):
-        if resp is None:
-            continue
-        msg = parse_http_block(resp)
-        lines = json_key_lines(msg.body_text, msg.body_line) if msg.body_line else {}
-        out.append((resp, msg, lines))
-    return out
+    return _example_values(page, 1)
 
 
 def request_values(page: Page) -> list[tuple[CodeBlock, HttpMessage, dict[str, int]]]:
     """Every example request block with its parsed message and the page line of each top-level key."""
-    out = []
-    for req, _ in example_blocks(page):
-        if req is None:
-            continue
-        msg = parse_http_block(req)
-        lines = json_key_lines(msg.body_text, msg.body_line) if msg.body_line else {}
-        out.append((req, msg, lines))
-    return out
+    return _example_values(page, 0)
 
 
 def _success_status(ctx: _Ctx, examples: tuple[Example, ...]) -> Fact[int]:

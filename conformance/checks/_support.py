@@ -102,14 +102,17 @@ def media_type(reply: Reply) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
-def status_problem(reply: Reply, expected: int, what: str) -> Finding | None:
-    if reply.status == expected:
+def status_problem(reply: Reply, expected: int | tuple[int, ...], what: str) -> Finding | None:
+    """None if the reply's status is `expected` (or one of them); else a Finding naming both."""
+    allowed = (expected,) if isinstance(expected, int) else expected
+    if reply.status in allowed:
         return None
+    wanted = " or ".join(map(str, allowed))
     return finding(
-        f"{what} answered {reply.status} {reply.reason}, expected {expected}",
+        f"{what} answered {reply.status} {reply.reason}, expected {wanted}",
         "response.status",
         reply,
-        expected=str(expected),
+        expected=wanted,
         actual=f"{reply.status} {reply.reason}",
     )
 

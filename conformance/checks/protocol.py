@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.checks import CheckContext, DocRef, Skip, check
-from conformance.checks._support import excerpt, finding, json_object, minimal_body
+from conformance.checks._support import excerpt, finding, json_object, minimal_body, status_problem
 from conformance.checks.create import created, success_body
 from conformance.results import Finding
 from conformance.spec import Level, Operation
@@ -34,15 +34,9 @@ def unauthenticated(ctx: CheckContext) -> Any:
     applies=_documents_auth,
 )
 def missing_auth(ctx: CheckContext) -> Iterator[Finding]:
-    reply = unauthenticated(ctx)
-    if reply.status != 401:
-        yield finding(
-            f"a create without Authorization answered {reply.status} {reply.reason}, expected 401",
-            "response.status",
-            reply,
-            expected="401",
-            actual=f"{reply.status} {reply.reason}",
-        )
+    problem = status_problem(unauthenticated(ctx), 401, "a create without Authorization")
+    if problem:
+        yield problem
 
 
 @check(
@@ -82,14 +76,9 @@ def bad_credentials(ctx: CheckContext) -> Iterator[Finding]:
         ("an unknown bearer token", "Bearer conformance-invalid-token"),
     ):
         reply = ctx.post(minimal_body(ctx), auth=False, headers={"Authorization": value})
-        if reply.status != 401:
-            yield finding(
-                f"a create with {label} answered {reply.status} {reply.reason}, expected 401",
-                "response.status",
-                reply,
-                expected="401",
-                actual=f"{reply.status} {reply.reason}",
-            )
+        problem = status_problem(reply, 401, f"a create with {label}")
+        if problem:
+            yield problem
 
 
 @check(
@@ -102,14 +91,9 @@ def bad_credentials(ctx: CheckContext) -> Iterator[Finding]:
 def unsupported_method(ctx: CheckContext) -> Iterator[Finding]:
     for method in ("PUT", "DELETE"):
         reply = ctx.client.request(method, ctx.path, json=minimal_body(ctx))
-        if reply.status != 405:
-            yield finding(
-                f"{method} on the collection answered {reply.status} {reply.reason}, expected 405",
-                "response.status",
-                reply,
-                expected="405",
-                actual=f"{reply.status} {reply.reason}",
-            )
+        problem = status_problem(reply, 405, f"{method} on the collection")
+        if problem:
+            yield problem
         elif not reply.header("allow"):
             yield finding(
                 f"the 405 answer to {method} has no Allow header",

@@ -14,6 +14,7 @@ from conformance.checks._support import (
     minimal_body,
     non_null,
     rejection_problem,
+    status_problem,
 )
 from conformance.results import Finding
 from conformance.spec import Level, Operation
@@ -199,15 +200,9 @@ def bad_request_status(ctx: CheckContext) -> Iterator[Finding]:
         ("a JSON array body", b"[]", (400, 422)),
     ):
         reply = ctx.post(raw=raw, headers={"Content-Type": "application/json"})
-        if reply.status not in allowed:
-            expected = " or ".join(map(str, allowed))
-            yield finding(
-                f"{what} answered {reply.status}, expected {expected}",
-                "response.status",
-                reply,
-                expected=expected,
-                actual=str(reply.status),
-            )
+        problem = status_problem(reply, allowed, what)
+        if problem:
+            yield problem
 
 
 @check(
@@ -219,14 +214,9 @@ def bad_request_status(ctx: CheckContext) -> Iterator[Finding]:
 )
 def unsupported_media_type(ctx: CheckContext) -> Iterator[Finding]:
     reply = ctx.post(raw=json.dumps(minimal_body(ctx)), headers={"Content-Type": "text/plain"})
-    if reply.status != 415:
-        yield finding(
-            f"a JSON body labelled text/plain answered {reply.status}, expected 415",
-            "response.status",
-            reply,
-            expected="415",
-            actual=str(reply.status),
-        )
+    problem = status_problem(reply, 415, "a JSON body labelled text/plain")
+    if problem:
+        yield problem
 
 
 @check(
