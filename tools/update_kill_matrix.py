@@ -15,7 +15,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import fault_matrix as fm  # noqa: E402
+import fault_matrix as fm
 
 CASES = fm.ROOT / "tests" / "cases" / "kill_matrix.yaml"
 HEADER = (

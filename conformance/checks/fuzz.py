@@ -8,7 +8,9 @@ by the generation mode alone: a "negative" body that happens to be valid is judg
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, check
@@ -209,8 +211,14 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
             state["failed"][key(body)] = problem
         return problem
 
+    # Two kinds of process state feed generation besides the seed: schemathesis draws some choices from
+    # the global `random` module, and hypothesis mixes in literals from whatever local modules are loaded.
+    # Both are pinned here, so a seed gives the same bodies in the CLI, under pytest, in any test order.
+    saved = random.getstate()
+    random.seed(f"{ctx.options.seed}:{mode_name}")
     try:
-        probe()
+        with _without_local_constants():
+            probe()
     except _CaseFailed as failed:
         ctx.notes.append(
             f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
@@ -218,9 +226,35 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         )
         yield failed.finding
         return
+    finally:
+        random.setstate(saved)
     if state["error"] is not None:
         raise state["error"]
     ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+
+
+@contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Stop hypothesis from drawing literals out of the local modules that happen to be imported."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        p: Any = providers  # internal module: reached through Any, guarded by the except below
+        original = p._get_local_constants
+        empty = p.Constants(
+            integers=p.SortedSet(),
+            floats=p.SortedSet(key=p.float_to_int),
+            bytes=p.SortedSet(),
+            strings=p.SortedSet(),
+        )
+    except (ImportError, AttributeError):  # another hypothesis version: nothing to pin
+        yield
+        return
+    p._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        p._get_local_constants = original
 
 
 def _fuzz_on(ctx: CheckContext) -> None:
