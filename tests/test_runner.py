@@ -118,16 +118,3 @@ def test_docref_points_at_the_example_request(spec):
     assert create_002.info.doc.line == 66
     assert DocRef(section="Response").section == "Response"
 
-
-def test_same_seed_same_data_whatever_else_the_process_loaded(spec, tmp_path, monkeypatch):
-    """hypothesis mixes literals of loaded local modules into generation; the harness pins that out."""
-    before = run_on(spec, faults=["echo-string-trimmed"], seed=7, examples=15)
-    module = tmp_path / "local_literals_module.py"
-    module.write_text("VALUES = [' ', '  x  ', 'padded value ', 12345, -1, 'ünïcode', '']\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    __import__("local_literals_module")
-    after = run_on(spec, faults=["echo-string-trimmed"], seed=7, examples=15)
-    assert shrunk_inputs(before) == shrunk_inputs(after)
-    assert [(r.check.id, r.status, r.requests) for r in before.results] == [
-        (r.check.id, r.status, r.requests) for r in after.results
-    ]
