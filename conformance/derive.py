@@ -459,6 +459,9 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     if not resource:
         annot = next((e.response_odata_annotation for e in examples if e.response_odata_annotation), "")
         resource = annot.rsplit(".", 1)[-1] if annot else ""
+    if not resource:  # "Create widget" names the resource when nothing else does
+        named = re.match(r"(?i)^(?:create|add|post)\s+(?:an?\s+)?([A-Za-z][A-Za-z0-9]*)", title)
+        resource = named.group(1) if named else ""
     op = Operation(
         title=title,
         method=method,
