@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from conformance.results import Evidence, Finding
@@ -175,6 +176,34 @@ def same_value(sent: JSON, got: JSON, schema: dict[str, JSON]) -> bool:
         if a is not None and b is not None:
             return a == b
     return _canon(sent) == _canon(got)
+
+
+def echo_findings(
+    op: Operation, sent: dict[str, JSON], got: dict[str, JSON], reply: Reply, *, seed: int | None = None
+) -> Iterator[Finding]:
+    """One Finding per declared, writable property that was sent and did not come back as sent."""
+    for name, value in sent.items():
+        prop = op.property(name)
+        if prop is None or prop.read_only:
+            continue
+        if name not in got:
+            message, actual = f"{name} was sent but is missing from the response", "(absent)"
+        elif not same_value(value, got[name], prop.schema):
+            message, actual = (
+                f"{name} came back as {excerpt(got[name])}, sent {excerpt(value)}",
+                excerpt(got[name]),
+            )
+        else:
+            continue
+        yield finding(
+            message,
+            f"response.body/{name}",
+            reply,
+            expected=excerpt(value),
+            actual=actual,
+            input=sent,
+            seed=seed,
+        )
 
 
 def _canon(value: JSON) -> str:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
+    echo_findings,
     excerpt,
     finding,
     full_body,
     json_object,
     media_type,
     minimal_body,
-    same_value,
     sample,
     status_problem,
 )
@@ -215,27 +215,7 @@ def odata_type(ctx: CheckContext) -> Iterator[Finding]:
 def echo(ctx: CheckContext) -> Iterator[Finding]:
     for key in ("minimal", "full"):
         sent, reply, body = success_body(ctx, key)
-        for name, value in sent.items():
-            prop = ctx.op.property(name)
-            schema = prop.schema if prop else {}
-            if name not in body:
-                yield finding(
-                    f"{name} was sent but is missing from the response",
-                    f"response.body/{name}",
-                    reply,
-                    expected=excerpt(value),
-                    actual="(absent)",
-                    input=sent,
-                )
-            elif not same_value(value, body[name], schema):
-                yield finding(
-                    f"{name} came back as {excerpt(body[name])}, sent {excerpt(value)}",
-                    f"response.body/{name}",
-                    reply,
-                    expected=excerpt(value),
-                    actual=excerpt(body[name]),
-                    input=sent,
-                )
+        yield from echo_findings(ctx.op, sent, body, reply)
 
 
 @check(

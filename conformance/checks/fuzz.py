@@ -11,17 +11,18 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, check
 from conformance.checks._support import (
+    echo_findings,
     excerpt,
     finding,
     json_object,
     minimal_body,
     non_null,
     rejection_problem,
-    same_value,
     writable,
 )
 from conformance.errors import TargetError
@@ -79,21 +80,9 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
             input=body,
             seed=seed,
         )
-    for name, value in body.items():
-        prop = op.property(name)
-        if prop is None or name.startswith("@"):
-            continue
-        if name not in obj or not same_value(value, obj[name], prop.schema):
-            got = excerpt(obj.get(name)) if name in obj else "(absent)"
-            return finding(
-                f"{name} came back as {got}, sent {excerpt(value)} (requirement of CREATE-006)",
-                f"response.body/{name}",
-                reply,
-                expected=excerpt(value),
-                actual=got,
-                input=body,
-                seed=seed,
-            )
+    echoed = next(echo_findings(op, body, obj, reply, seed=seed), None)
+    if echoed is not None:
+        return replace(echoed, message=f"{echoed.message} (requirement of CREATE-006)")
     return None
 
 
