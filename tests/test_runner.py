@@ -117,4 +117,3 @@ def test_docref_points_at_the_example_request(spec):
     assert create_002.info.doc is not None
     assert create_002.info.doc.line == 66
     assert DocRef(section="Response").section == "Response"
-

@@ -19,8 +19,9 @@ import fault_matrix as fm
 
 CASES = fm.ROOT / "tests" / "cases" / "kill_matrix.yaml"
 HEADER = (
-    "# fault name -> the checks it must fail (FAIL or ERROR) in a --strict run; [] for the reference and legal\n"
-    "# variations. Reviewed by hand: each entry is what the fault should break, not merely what was observed.\n"
+    "# fault name -> the checks it must fail (FAIL or ERROR) in a --strict run;\n"
+    "# [] for the reference and the legal variations. Reviewed by hand: each entry is what\n"
+    "# the fault should break, not merely what was observed.\n"
     "# GEN-* entries depend on the fixed seed of tools/fault_matrix.py.\n"
 )
 
