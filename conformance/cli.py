@@ -81,6 +81,13 @@ def _parser() -> _Parser:
         help="send this header with every request (repeatable); name it in --secret-header to mask it",
     )
     run.add_argument(
+        "--path-param",
+        action="append",
+        dest="path_params",
+        metavar="NAME=VALUE",
+        help="value for a {placeholder} in the documented path, e.g. --path-param id=8f1c... (repeatable)",
+    )
+    run.add_argument(
         "--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)"
     )
     run.add_argument("--skip-check", action="append", dest="skip", metavar="ID", help="do not run these ids")
@@ -250,6 +257,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             "accept_odata_types",
             "secret_headers",
             "headers",
+            "path_params",
             "select",
             "skip",
             "verbosity",

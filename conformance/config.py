@@ -49,6 +49,7 @@ class Config:
     accept_odata_types: tuple[str, ...] = ()
     secret_headers: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()  # "Name: value" sent with every request (e.g. a Cookie or an API key)
+    path_params: tuple[str, ...] = ()  # "name=value" for {placeholders} in the documented paths
     select: tuple[str, ...] = ()  # check ids (or prefixes ending in '*') to run; empty = all
     skip: tuple[str, ...] = ()
     fuzz: bool = True
@@ -70,6 +71,10 @@ class Config:
 
     def token_value(self) -> str | None:
         return None if self.token is None else self.token.reveal()
+
+    def path_param_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The --path-param values as (name, value) pairs (validated by `load_config`)."""
+        return tuple((p.split("=", 1)[0].strip(), p.split("=", 1)[1].strip()) for p in self.path_params)
 
     def header_map(self) -> dict[str, str]:
         """The extra request headers as a mapping (validated by `load_config`)."""
@@ -105,7 +110,15 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if text in {"0", "false", "no", "off", ""}:
                 return False
             raise ConfigError(f"{origin}: expected true or false, got {value!r}")
-        if name in {"formats", "accept_odata_types", "secret_headers", "select", "skip", "headers"}:
+        if name in {
+            "formats",
+            "accept_odata_types",
+            "secret_headers",
+            "select",
+            "skip",
+            "headers",
+            "path_params",
+        }:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(i).strip() for i in items if str(i).strip())
         if name == "token":
@@ -130,6 +143,13 @@ def _validate(cfg: Config) -> Config:
             raise ConfigError(
                 (f"--header {name!r}" if ":" in header else "a --header value without ':'")
                 + ": expected 'Name: value', e.g. --header 'X-Tenant: contoso'"
+            )
+    for param in cfg.path_params:
+        name, eq, val = param.partition("=")
+        if not eq or not name.strip() or not val.strip() or "/" in val:
+            raise ConfigError(
+                f"--path-param {param!r}: expected NAME=VALUE with a value that is one path segment, "
+                "e.g. --path-param id=8f1c..."
             )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)

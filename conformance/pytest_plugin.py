@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import BoundCheck, CheckContext, CheckOptions
+from conformance.checks import BoundCheck, CheckContext
 from conformance.config import Config, load_config
 from conformance.errors import HarnessError
 from conformance.results import CheckResult, Status
@@ -31,6 +31,7 @@ _OPTIONS = {
     "accept-odata-type": "also accept this @odata.type (comma-separated)",
     "secret-header": "mask this header in all output (comma-separated)",
     "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",
+    "path-param": "NAME=VALUE for a {placeholder} in the documented paths (comma-separated)",
 }
 
 
@@ -62,6 +63,7 @@ def _config(pyconfig: pytest.Config) -> Config:
             "accept-odata-type": "accept_odata_types",
             "secret-header": "secret_headers",
             "header": "headers",
+            "path-param": "path_params",
         }.get(name, name)
         flags[key] = value
     flags["strict"] = True if pyconfig.getoption("conformance_strict") else None
@@ -142,23 +144,14 @@ def conformance_context(
     conformance_config: Config, conformance_target: tuple[str, str | None], request: pytest.FixtureRequest
 ) -> Iterator[CheckContext]:
     """One client and memo for the session, as `conformance run` shares them between checks."""
-    from conformance.client import Client
-    from conformance.runner import choose_seed
+    from conformance.runner import choose_seed, open_context
 
     base_url, token = conformance_target
     config = conformance_config
-    seed = choose_seed(config)
-    options = CheckOptions(
-        seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types, fuzz=config.fuzz
-    )
-    with Client(
-        base_url,
-        token=token,
-        timeout=config.timeout,
-        secret_headers=config.secret_headers,
-        default_headers=config.header_map(),
-    ) as client:
-        yield CheckContext(client=client, spec=_spec(request.config, config), options=options)
+    spec = _spec(request.config, config)
+    ctx = open_context(spec, config, base_url=base_url, token=token, seed=choose_seed(config))
+    with ctx.client:
+        yield ctx
 
 
 def _explain(result: CheckResult) -> str:

@@ -104,6 +104,33 @@ def _redacted(found: Finding, mask: Callable[[str], str]) -> Finding:
     return replace(found, message=mask(found.message), location=mask(found.location), evidence=evidence)
 
 
+def open_context(
+    spec: Spec,
+    config: Config,
+    *,
+    base_url: str,
+    token: str | None,
+    seed: int,
+    on_case: Callable[[str], None] | None = None,
+) -> CheckContext:
+    """A fresh `CheckContext` (its client open) for a run; the caller closes `ctx.client`."""
+    options = CheckOptions(
+        seed=seed,
+        examples=config.examples,
+        accept_odata_types=config.accept_odata_types,
+        fuzz=config.fuzz,
+        path_params=config.path_param_pairs(),
+    )
+    client = Client(
+        base_url,
+        token=token if token is not None else config.token_value(),
+        timeout=config.timeout,
+        secret_headers=config.secret_headers,
+        default_headers=config.header_map(),
+    )
+    return CheckContext(client=client, spec=spec, options=options, on_progress=on_case)
+
+
 def run(
     spec: Spec,
     config: Config,
@@ -119,19 +146,10 @@ def run(
     """Run every selected check of `spec` against `base_url` and collect the results."""
     seed = choose_seed(config) if seed is None else seed
     checks = plan(spec, config) if checks is None else checks
-    options = CheckOptions(
-        seed=seed, examples=config.examples, accept_odata_types=config.accept_odata_types, fuzz=config.fuzz
-    )
     started = now_iso()
     results: list[CheckResult] = []
-    with Client(
-        base_url,
-        token=token if token is not None else config.token_value(),
-        timeout=config.timeout,
-        secret_headers=config.secret_headers,
-        default_headers=config.header_map(),
-    ) as client:
-        ctx = CheckContext(client=client, spec=spec, options=options, on_progress=on_case)
+    ctx = open_context(spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case)
+    with ctx.client:
         unreachable: str | None = None
         streak = 0
         for index, bound in enumerate(checks, 1):

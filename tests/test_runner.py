@@ -117,3 +117,30 @@ def test_docref_points_at_the_example_request(spec):
     assert create_002.info.doc is not None
     assert create_002.info.doc.line == 66
     assert DocRef(section="Response").section == "Response"
+
+
+def test_path_params_choose_and_fill_the_documented_path(spec):
+    from conformance.checks import FILLER, concrete_path
+    from conformance.spec import Fact, How
+
+    where = spec.operation.paths[0].where
+    paths = tuple(
+        Fact(value=v, where=where, how=How.SECTION)
+        for v in ("/users/{id | userPrincipalName}/things", "/me/things", "/groups/{group-id}/things")
+    )
+    op = dataclasses.replace(spec.operation, paths=paths)
+    assert concrete_path(op) == "/me/things"
+    assert concrete_path(op, {"userPrincipalName": "ada@contoso.com"}) == "/users/ada@contoso.com/things"
+    assert concrete_path(op, {"group-id": "g1"}) == "/groups/g1/things"
+    assert concrete_path(op, {"other": "x"}) == "/me/things"
+    only_holes = dataclasses.replace(op, paths=(paths[0],))
+    assert concrete_path(only_holes) == f"/users/{FILLER}/things"
+
+
+@pytest.mark.parametrize("bad", ["id", "=x", "id=", "id=a/b"])
+def test_bad_path_param_is_a_config_error(bad):
+    from conformance.config import load_config
+    from conformance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="path-param"):
+        load_config({"path_params": [bad]}, env={})

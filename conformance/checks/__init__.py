@@ -53,6 +53,7 @@ class CheckOptions:
     examples: int = 25
     accept_odata_types: tuple[str, ...] = ()
     fuzz: bool = True
+    path_params: tuple[tuple[str, str], ...] = ()  # values for {placeholders} in the documented paths
 
 
 @dataclass(slots=True)
@@ -77,7 +78,7 @@ class CheckContext:
 
     @property
     def path(self) -> str:
-        return concrete_path(self.op)
+        return concrete_path(self.op, dict(self.options.path_params))
 
     def unique(self, prefix: str = "conformance") -> str:
         """A string value no earlier call in this run returned."""
@@ -275,12 +276,36 @@ def _placeholders(op: Operation | None) -> dict[str, str]:
     }
 
 
-def concrete_path(op: Operation) -> str:
-    """The path to call: the first documented path without placeholders, else the first one filled in."""
-    for fact in op.paths:
-        if "{" not in fact.value:
-            return fact.value
-    return re.sub(r"\{[^}]*\}", "conformance-test", op.paths[0].value)
+_PLACEHOLDER = re.compile(r"\{([^}]*)\}")
+FILLER = "conformance-test"
+
+
+def concrete_path(op: Operation, params: dict[str, str] | None = None) -> str:
+    """The path to call.
+
+    With `params` (from --path-param), the first documented path whose placeholders they all fill;
+    otherwise the first path without placeholders; otherwise the first path, with unknown
+    placeholders filled by a fixed word. `{id | userPrincipalName}` is filled by either name.
+    """
+    params = params or {}
+
+    def value(match: re.Match[str]) -> str | None:
+        names = [n.strip() for n in match.group(1).split("|")]
+        return next((params[n] for n in names if n in params), None)
+
+    def fill(path: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: value(m) or FILLER, path)
+
+    paths = [fact.value for fact in op.paths]
+    if params:
+        for path in paths:
+            holes = list(_PLACEHOLDER.finditer(path))
+            if holes and all(value(m) is not None for m in holes):
+                return fill(path)
+    for path in paths:
+        if "{" not in path:
+            return path
+    return fill(paths[0])
 
 
 __all__ = [
