@@ -230,5 +230,7 @@ def excerpt(value: JSON, limit: int = 120) -> str:
     """`value` as JSON for a message: readable non-ASCII, but invisible characters escaped so they show."""
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", "backslashreplace")
-    text = "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(value, ensure_ascii=False))
+    text = "".join(
+        c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(value, ensure_ascii=False)
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"
