@@ -30,9 +30,9 @@ SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"
 TOKEN = "benchmark-token"
 
 
-def timed(argv: list[str]) -> tuple[int, float]:
+def timed(argv: list[str], cwd: str) -> tuple[int, float]:
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600, cwd=cwd)
     return done.returncode, time.perf_counter() - start
 
 
@@ -55,9 +55,9 @@ def main() -> int:
             co_argv = [conformance, "run", "--token", TOKEN, "-q", "--report-dir", reports]
             co_argv += ["--examples", str(args.examples), "--seed", str(args.seed)]
             with ReferenceServer(spec, faults=[] if fault is None else [fault.name], token=TOKEN) as server:
-                st_code, st_s = timed([*st_argv, "--url", server.url])
-                co_code, co_s = timed([*co_argv, "--target", server.url])
-                strict_code, _ = timed([*co_argv, "--target", server.url, "--strict"])
+                st_code, st_s = timed([*st_argv, "--url", server.url], reports)
+                co_code, co_s = timed([*co_argv, "--target", server.url], reports)
+                strict_code, _ = timed([*co_argv, "--target", server.url, "--strict"], reports)
             totals["st"] += st_s
             totals["conformance"] += co_s
             rows.append((name, legal, st_code != 0, co_code != 0, strict_code != 0))
