@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from conformance.config import FORMATS, load_config
+from conformance.config import FORMATS, cache_dir, load_config
 from conformance.errors import ConfigError, HarnessError
 from conformance.results import RunResult, Status
 from conformance.runner import Progress
@@ -274,6 +274,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             "--fault applies to the embedded reference implementation only; drop --target or --fault"
         )
     term = Terminal(out, config.verbosity)
+    from conformance.checks.fuzz import keep_caches_in
+
+    keep_caches_in(cache_dir() / "hypothesis")  # not a .hypothesis/ folder in the user's working directory
     server = None
     token = config.token_value()
     try:

@@ -217,6 +217,13 @@ def load_config(
     return _validate(replace(Config(), **layers))
 
 
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the harness keeps caches: $XDG_CACHE_HOME/graph-conformance, else ~/.cache/graph-conformance."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "graph-conformance"
+
+
 def ci_environment(env: Mapping[str, str] | None = None) -> bool:
     """True when running under CI (CI=true), where runs must be reproducible."""
     env = os.environ if env is None else env

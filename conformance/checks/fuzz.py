@@ -12,6 +12,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, check
@@ -220,6 +221,22 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     if state["error"] is not None:
         raise state["error"]
     ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+
+
+def keep_caches_in(directory: Path) -> None:
+    """Put hypothesis's on-disk caches (unicode tables) in `directory` instead of ./.hypothesis.
+
+    For the command line only: under pytest the user's own hypothesis settings stay untouched.
+    """
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable home: a temporary folder still keeps the working directory clean
+        directory = Path(tempfile.gettempdir()) / "graph-conformance-hypothesis"
+    set_hypothesis_home_dir(directory)
 
 
 @contextmanager
