@@ -169,3 +169,11 @@ def test_token_never_printed(tmp_path):
     assert canary not in out + err
     for path in tmp_path.iterdir():
         assert canary not in path.read_text(errors="replace"), path
+
+
+def test_run_leaves_nothing_but_reports_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, err = call("run", "--examples", "3", "-q")
+    assert code == 0, out + err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "reports"]
