@@ -131,6 +131,11 @@ def test_legal_variation_is_accepted(quirk: str, strict: bool, tmp_path: Path) -
     assert_conformant(run_against({quirk}, tmp_path, *(["--strict"] if strict else [])))
 
 
+def test_all_legal_variations_together_are_accepted(tmp_path: Path) -> None:
+    # gzip inside chunked framing on a closing connection, upper-case ids in key-syntax Locations, ...
+    assert_conformant(run_against(set(LEGAL_QUIRKS), tmp_path, "--strict"))
+
+
 @pytest.mark.parametrize("quirk", sorted(BUG_QUIRKS))
 def test_bug_is_caught(quirk: str, tmp_path: Path) -> None:
     strict = run_against({quirk}, tmp_path / "strict", "--strict")
