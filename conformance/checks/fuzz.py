@@ -319,6 +319,7 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
                 ("a date-time with 7 fraction digits", "2024-05-17T09:30:00.1234567Z"),
                 ("an impossible date", "2024-13-45T25:61:00Z"),
                 ("a date without time", "2024-05-17"),
+                ("a date-time without an offset", "2024-05-17T09:30:00"),
                 ("free text", "yesterday"),
             ]
         for label, value in values:
