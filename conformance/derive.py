@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance.docparse import CodeBlock, Page, Paragraph, parse_page
+from conformance.doctext import (
+    BASE_TYPES,
+    ENUM_HINT_RE,
+    LINK_RE,
+    doc_type_schema,
+    inherited_base,
+    plain,
+    row_marker,
+    says_nullable,
+    says_read_only,
+    yes_no,
+)
 from conformance.errors import DocParseError
+from conformance.httpexamples import HttpMessage, json_key_lines, parse_http_block
+from conformance.resources import ResourceLookup, ResourceProperty, dir_lookup
 from conformance.spec import (
     GUID_RE,
-    JSON,
     DocLocation,
     Example,
     Fact,
@@ -27,360 +39,20 @@ from conformance.spec import (
 )
 
 __all__ = [
-    "HttpMessage",
-    "ResourceLookup",
-    "ResourceProperty",
     "derive_page",
     "derive_text",
-    "doc_type_schema",
-    "json_key_lines",
-    "lenient_json",
-    "parse_http_block",
-    "read_resource_page",
+    "example_blocks",
+    "request_values",
+    "response_values",
+    "section_range",
 ]
 
 LOW = 0.4  # confidence of a fact the page implies rather than states
 MEDIUM = 0.7
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResourceProperty:
-    """A row of a resource page's properties table."""
-
-    name: str
-    doc_type: str
-    description: str
-    nullable: bool | None  # None: the page does not say
-    read_only: bool  # says read-only and does not also call itself required
-    schema: dict[str, JSON]
-    line: int
-    file: str
-
-
-ResourceLookup = Callable[[str], dict[str, ResourceProperty] | None]
-"""Given a resource link target (e.g. `../resources/user.md`), its properties by name, or None."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HttpMessage:
-    """An example HTTP request or response block, split into its parts."""
-
-    start_line: str  # "POST https://..." or "HTTP/1.1 201 Created" ("" when the block is bare JSON)
-    status: int | None
-    headers: tuple[tuple[str, str], ...]
-    body_text: str
-    body_line: int  # page line of the first body line (0 when there is no body)
-    body: JSON  # parsed leniently; None when absent or unreadable
-    body_error: str  # why the body could not be parsed ("" when fine or absent)
-
-
-# -- doc types ---------------------------------------------------------------------------------
-
-_PRIMITIVES: dict[str, dict[str, JSON]] = {
-    "string": {"type": "string"},
-    "int16": {"type": "integer"},
-    "int32": {"type": "integer"},
-    "int64": {"type": "integer"},
-    "integer": {"type": "integer"},
-    "byte": {"type": "integer"},
-    "sbyte": {"type": "integer"},
-    "double": {"type": "number"},
-    "single": {"type": "number"},
-    "float": {"type": "number"},
-    "decimal": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "bool": {"type": "boolean"},
-    "datetimeoffset": {"type": "string", "format": "date-time"},
-    "date": {"type": "string", "format": "date"},
-    "timeofday": {"type": "string"},
-    "guid": {"type": "string", "format": "uuid"},
-    "duration": {"type": "string"},
-    "binary": {"type": "string"},
-    "stream": {"type": "string"},
-}
-
-_LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
-
-
-def _plain(text: str) -> str:
-    """Markdown cell text without links, emphasis, HTML tags and escapes."""
-    text = _LINK_RE.sub(r"\1", text)
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"[*`]", "", text).replace("\\", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def doc_type_schema(doc_type: str, *, enum_hint: bool = False) -> dict[str, JSON]:
-    """JSON Schema for a doc type cell (`String`, `Collection(Int32)`, `[itemBody](...) collection`).
-
-    Unknown complex or enum types give `{}` (no constraint) unless the cell links a resource page
-    (an object) or `enum_hint` says the type is an enumeration (a string).
-    """
-    raw = doc_type.strip()
-    links = _LINK_RE.findall(raw)
-    text = _plain(raw).replace("(Optional)", "").replace("(optional)", "").strip()
-    m = re.fullmatch(r"(?i)collection\s*\(\s*(.+?)\s*\)", text) or re.fullmatch(
-        r"(?i)(.+?)\s+collection", text
-    )
-    if m:
-        if links:
-            inner = _link_schema(links[0][1], enum_hint)
-        else:
-            inner = doc_type_schema(m.group(1), enum_hint=enum_hint)
-        return {"type": "array", "items": inner}
-    key = text.casefold().removeprefix("edm.")
-    if key in _PRIMITIVES:
-        return dict(_PRIMITIVES[key])
-    if links:
-        return _link_schema(links[0][1], enum_hint)
-    return {"type": "string"} if enum_hint else {}
-
-
-def _link_schema(target: str, enum_hint: bool) -> dict[str, JSON]:
-    if "#" in target and re.search(r"(?i)values?$", target.split("#", 1)[1]):
-        return {"type": "string"}
-    if enum_hint:
-        return {"type": "string"}
-    if target.split("#", 1)[0].endswith(".md"):
-        return {"type": "object"}
-    return {}
-
-
-_ENUM_HINT_RE = re.compile(r"(?i)possible values (are|include)|the possible values|supported values")
-
-
-def _says_nullable(description: str) -> bool | None:
-    d = description.casefold()
-    if re.search(r"\bnot\s+nullable\b|\bnon-?nullable\b", d):
-        return False
-    if re.search(r"\bnullable\b", d):
-        return True
-    return None
-
-
-def _says_read_only(description: str) -> bool:
-    return re.search(r"(?i)\bread[- ]?only\b", description) is not None
-
-
-# Base types every Graph page inherits from, for pages whose resource page is not at hand.
-_BASE_TYPES: dict[str, dict[str, tuple[str, bool, bool]]] = {
-    # name -> property -> (doc type, nullable, read_only)
-    "directoryobject": {"id": ("String", False, True), "deletedDateTime": ("DateTimeOffset", True, True)},
-    "entity": {"id": ("String", False, True)},
-}
-
-
-# -- resource pages -----------------------------------------------------------------------------
-
-
-def read_resource_page(path: Path) -> dict[str, ResourceProperty] | None:
-    """Properties table of a resource page (name -> property); None if unreadable or absent."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    page = parse_page(text, path.name)
-    out: dict[str, ResourceProperty] = {}
-    for table in page.tables:
-        name_col = table.column("Property", "Name")
-        type_col = table.column("Type")
-        if name_col < 0 or type_col < 0 or "relationship" in table.section.casefold():
-            continue
-        desc_col = table.column("Description")
-        for row in table.rows:
-            name = _plain(row.cell(name_col))
-            if not re.fullmatch(r"[@A-Za-z_][\w.@]*", name) or name in out:
-                continue
-            desc = row.cell(desc_col)
-            doc_type = row.cell(type_col)
-            out[name] = ResourceProperty(
-                name=name,
-                doc_type=_plain(doc_type),
-                description=_plain(desc),
-                nullable=_says_nullable(desc),
-                # "Required. Read-only." contradicts itself; the api page decides then.
-                read_only=_says_read_only(desc) and _row_marker(desc, "") is not True,
-                schema=doc_type_schema(doc_type, enum_hint=_ENUM_HINT_RE.search(desc) is not None),
-                line=row.line,
-                file=path.name,
-            )
-    return out or None
-
-
-def _dir_lookup(page_path: Path | None, resource_dirs: Sequence[Path]) -> ResourceLookup:
-    cache: dict[str, dict[str, ResourceProperty] | None] = {}
-
-    def lookup(target: str) -> dict[str, ResourceProperty] | None:
-        target = target.split("#", 1)[0]
-        if not target.endswith(".md"):
-            return None
-        if target in cache:
-            return cache[target]
-        candidates: list[Path] = []
-        if page_path is not None:
-            candidates.append(page_path.parent / target)
-        name = Path(target).name
-        for d in resource_dirs:
-            candidates.append(Path(d) / name)
-        found = None
-        for c in candidates:
-            if c.is_file():
-                found = read_resource_page(c)
-                if found is not None:
-                    break
-            elif c.parent.is_dir():  # file names differ in case on some pages
-                match = next((p for p in c.parent.glob("*.md") if p.name.casefold() == name.casefold()), None)
-                if match is not None:
-                    found = read_resource_page(match)
-                    if found is not None:
-                        break
-        cache[target] = found
-        return found
-
-    return lookup
-
-
-# -- lenient JSON and HTTP blocks ----------------------------------------------------------------
-
-
-def _strip_comments(text: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(text)
-    in_str = False
-    while i < n:
-        ch = text[i]
-        if in_str:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if ch == '"':
-                in_str = False
-            i += 1
-            continue
-        if ch == '"':
-            in_str = True
-            out.append(ch)
-            i += 1
-        elif text.startswith("//", i):
-            while i < n and text[i] != "\n":
-                i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            skipped = text[i : (n if end < 0 else end + 2)]
-            out.append("\n" * skipped.count("\n"))
-            i = n if end < 0 else end + 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def lenient_json(text: str) -> tuple[JSON, str]:
-    """Parse an example body: comments, trailing commas and `...` lines are dropped.
-
-    Returns (value, "") or (None, reason). Never raises.
-    """
-    if not text.strip():
-        return None, ""
-    try:
-        return json.loads(text), ""
-    except (ValueError, RecursionError):
-        pass
-    cleaned = _strip_comments(text)
-    cleaned = "\n".join(
-        line for line in cleaned.split("\n") if not re.fullmatch(r"\s*(\.\s*){3,}\s*,?\s*|\s*…\s*,?\s*", line)
-    )
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
-    try:
-        return json.loads(cleaned), ""
-    except json.JSONDecodeError as exc:
-        return None, f"example body is not JSON ({exc.msg} at line {exc.lineno})"
-    except ValueError as exc:
-        return None, f"example body is not JSON ({exc})"
-    except RecursionError:
-        return None, "example body nests too deeply"
-
-
-def json_key_lines(text: str, first_line: int) -> dict[str, int]:
-    """Page line of each top-level key of the JSON object in `text` (first occurrence)."""
-    out: dict[str, int] = {}
-    depth = 0
-    line = first_line
-    i, n = 0, len(text)
-    expect_key = False
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-        elif ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            s = text[i + 1 : j]
-            if depth == 1 and expect_key:
-                out.setdefault(s, line)
-            line += s.count("\n")
-            expect_key = False
-            i = j + 1
-            continue
-        elif ch in "{[":
-            depth += 1
-            expect_key = ch == "{" and depth == 1
-        elif ch in "}]":
-            depth -= 1
-        elif ch == "," and depth == 1:
-            expect_key = True
-        i += 1
-    return out
-
-
-def parse_http_block(block: CodeBlock) -> HttpMessage:
-    """Split an example block into start line, headers and (leniently parsed) body."""
-    lines = block.text.split("\n")
-    idx = 0
-    while idx < len(lines) and not lines[idx].strip():
-        idx += 1
-    start = ""
-    status: int | None = None
-    headers: list[tuple[str, str]] = []
-    if (
-        idx < len(lines)
-        and re.match(r"^\s*(HTTP/\S+\s+\d{3}|[A-Z]+\s+\S)", lines[idx])
-        and not lines[idx].lstrip().startswith(("{", "["))
-    ):
-        start = lines[idx].strip()
-        m = re.match(r"^HTTP/\S+\s+(\d{3})", start)
-        status = int(m.group(1)) if m else None
-        idx += 1
-        while idx < len(lines) and lines[idx].strip():
-            hm = re.match(r"^\s*([A-Za-z0-9\-]+)\s*:\s*(.*)$", lines[idx])
-            if not hm:
-                break
-            headers.append((hm.group(1), hm.group(2).strip()))
-            idx += 1
-    while idx < len(lines) and not lines[idx].strip():
-        idx += 1
-    body_text = "\n".join(lines[idx:])
-    body_line = block.start + idx if body_text.strip() else 0
-    body, err = lenient_json(body_text) if body_text.strip() else (None, "")
-    return HttpMessage(
-        start_line=start,
-        status=status,
-        headers=tuple(headers),
-        body_text=body_text,
-        body_line=body_line,
-        body=body,
-        body_error=err,
-    )
-
-
 # -- the page --------------------------------------------------------------------------------------
 
-_REQ_MARK_RE = re.compile(
-    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|$)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*$"
-)
 _CONDITIONAL_RE = re.compile(
     r"(?i)\bonly (needs|need|has) to be (specified|set|provided)\b|\b(required|needed) only (if|when)\b"
     r"|\bonly (required|needed) (if|when)\b"
@@ -418,7 +90,7 @@ def derive_page(path: str | Path, *, resource_dirs: Sequence[Path] | None = None
             f"{p}:1: cannot read the doc page ({exc.strerror or exc}); expected a readable Markdown file"
         ) from None
     text = data.decode("utf-8", errors="replace")
-    lookup = _dir_lookup(p, list(resource_dirs or ()))
+    lookup = dir_lookup(p, list(resource_dirs or ()))
     spec = derive_text(text, p.name, resource_lookup=lookup)
     version = spec.version or _version_from_path(p)
     return _replace_spec(spec, doc_sha256=hashlib.sha256(data).hexdigest(), version=version)
@@ -555,11 +227,11 @@ def _http_request(ctx: _Ctx) -> tuple[Fact[str], tuple[Fact[str], ...], str]:
 def _resource(ctx: _Ctx) -> tuple[str, str]:
     """(type name, link target) of the first resource link in the page's text."""
     for para in ctx.page.paragraphs:
-        for text, target in _LINK_RE.findall(para.text):
-            if re.search(r"(^|/)resources/[^/]+\.md(#.*)?$", target) and _IDENT_RE.match(_plain(text)):
+        for text, target in LINK_RE.findall(para.text):
+            if re.search(r"(^|/)resources/[^/]+\.md(#.*)?$", target) and _IDENT_RE.match(plain(text)):
                 if para.section.casefold() == "permissions":
                     continue
-                return _plain(text), target
+                return plain(text), target
     return "", ""
 
 
@@ -581,10 +253,10 @@ def _headers(ctx: _Ctx) -> tuple[Header, ...]:
         desc_col = (1 if name_col == 0 else 0) if desc_col < 0 else desc_col
         req_col = table.column("Required")
         for row in table.rows:
-            name = _plain(row.cell(name_col))
+            name = plain(row.cell(name_col))
             if not re.fullmatch(r"[A-Za-z0-9\-]+", name):
                 continue
-            desc = _plain(row.cell(desc_col))
+            desc = plain(row.cell(desc_col))
             if req_col >= 0 and req_col != desc_col:
                 required = row.cell(req_col).strip().casefold().startswith(("yes", "true", "required"))
             else:
@@ -605,34 +277,6 @@ def _headers(ctx: _Ctx) -> tuple[Header, ...]:
 # -- request body ----------------------------------------------------------------------------------
 
 
-def _row_marker(desc: str, type_cell: str) -> bool | None:
-    """True/False for an explicit Required./Optional. marker in a row, None when unmarked."""
-    plain = _plain(desc)
-    m = _REQ_MARK_RE.search(plain)
-    if m:
-        word = (m.group(1) or m.group(2) or "").casefold()
-        return word == "required"
-    if re.search(r"(?i)\(optional\)", type_cell) or re.search(r"(?i)^\s*\(optional\)", plain):
-        return False
-    if re.search(r"(?i)\(required\)", type_cell) or re.search(r"(?i)^\s*\(required\)", plain):
-        return True
-    return None
-
-
-def _yes_no(cell: str) -> bool | None:
-    c = _plain(cell).casefold()
-    if c.startswith(("yes", "true", "required")):
-        return True
-    if c.startswith(("no", "false", "optional")):
-        return False
-    return None
-
-
-def _inherited_base(desc: str) -> str:
-    m = re.search(r"(?i)inherited from \[?([A-Za-z.]+)\]?", desc)
-    return m.group(1).rsplit(".", 1)[-1].casefold() if m else ""
-
-
 def _property(
     ctx: _Ctx,
     *,
@@ -644,24 +288,24 @@ def _property(
     res: dict[str, ResourceProperty] | None,
 ) -> Property:
     rp = (res or {}).get(name)
-    base = _BASE_TYPES.get(_inherited_base(desc), {}).get(name) or _BASE_TYPES["entity"].get(name)
-    doc_type = _plain(type_cell).replace("(Optional)", "").replace("(optional)", "").strip()
+    base = BASE_TYPES.get(inherited_base(desc), {}).get(name) or BASE_TYPES["entity"].get(name)
+    doc_type = plain(type_cell).replace("(Optional)", "").replace("(optional)", "").strip()
     if not doc_type:
         doc_type = rp.doc_type if rp else (base[0] if base else "")
         type_cell = type_cell or doc_type
-    enum_hint = _ENUM_HINT_RE.search(desc) is not None or (
-        rp is not None and _ENUM_HINT_RE.search(rp.description)
+    enum_hint = ENUM_HINT_RE.search(desc) is not None or (
+        rp is not None and ENUM_HINT_RE.search(rp.description)
     )
     schema = doc_type_schema(type_cell, enum_hint=bool(enum_hint))
     if not schema and rp is not None:
         schema = dict(rp.schema)
-    nullable = _says_nullable(desc)
+    nullable = says_nullable(desc)
     if nullable is None and rp is not None:
         nullable = rp.nullable
     if nullable is None and base is not None:
         nullable = base[1]
     # A property the api page requires is writable on create, whatever the resource page says.
-    read_only = _says_read_only(desc) or (rp is not None and rp.read_only and not required.value)
+    read_only = says_read_only(desc) or (rp is not None and rp.read_only and not required.value)
     # An entity key is the server's to assign unless the page makes the caller supply it (OData convention);
     # stub tables that list `id` among the writable properties do not make it writable.
     read_only = read_only or (name == "id" and not required.value)
@@ -733,7 +377,7 @@ def _complete_from_examples(
 def _clean_description(desc: str) -> str:
     """Description text without TODO placeholders and Required./Optional. markers."""
     text = re.sub(r"\*\*\s*TODO:[^*]*\*\*", "", desc)
-    return _strip_marker(_plain(text))
+    return _strip_marker(plain(text))
 
 
 def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: str) -> tuple[Property, ...]:
@@ -755,24 +399,24 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
         type_col = table.column("Type")
         desc_col = table.column("Description")
         req_col = table.column("Required")
-        intro = _plain(table.intro)
+        intro = plain(table.intro)
         intro_required = _REQUIRED_INTRO_RE.search(intro) is not None and not re.search(
             r"(?i)\boptional\b", intro
         )
         rows = []
         for row in table.rows:
-            name = _plain(row.cell(name_col))
+            name = plain(row.cell(name_col))
             if not _IDENT_RE.match(name):
                 continue
             desc = row.cell(desc_col)
             type_cell = row.cell(type_col)
             mark: tuple[bool, How] | None = None
             if req_col >= 0:
-                yn = _yes_no(row.cell(req_col))
+                yn = yes_no(row.cell(req_col))
                 if yn is not None:
                     mark = (yn, How.COLUMN)
             if mark is None:
-                m = _row_marker(desc, type_cell)
+                m = row_marker(desc, type_cell)
                 if m is not None:
                     mark = (m, How.MARKER)
             rows.append((row, name, desc, type_cell, mark))
@@ -781,7 +425,7 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
 
         unmarked = [(name, desc) for _, name, desc, _, m in rows if m is None]
         # The doc-stub generator dumps every resource property (key `id` included) under a "required" intro.
-        stub = intro_required and not any_mark and any(n == "id" or _says_read_only(d) for n, d in unmarked)
+        stub = intro_required and not any_mark and any(n == "id" or says_read_only(d) for n, d in unmarked)
         for row, name, desc, type_cell, mark in rows:
             where = ctx.loc(row.line, table.section, name)
             if mark is not None:
@@ -792,9 +436,9 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
                     why = "intro calls every row required but the table lists server-set ones (doc stub)"
                 elif any_required_mark:
                     why = "table intro says required, but other rows carry explicit Required. markers"
-                elif _says_read_only(desc):
+                elif says_read_only(desc):
                     why = "read-only property"
-                elif _CONDITIONAL_RE.search(_plain(desc)):
+                elif _CONDITIONAL_RE.search(plain(desc)):
                     why = "description makes it conditional"
                 req = Fact(
                     value=not why,
@@ -848,7 +492,7 @@ def _prose_required(
 ) -> list[str]:
     """Property names a Request-body paragraph requires in running text."""
     known = {n.casefold(): n for n in (*props.keys(), *(res or {}).keys())}
-    text = _LINK_RE.sub(lambda m: m.group(1), para.text.lstrip("> "))
+    text = LINK_RE.sub(lambda m: m.group(1), para.text.lstrip("> "))
     found: list[str] = []
 
     def add(token: str) -> None:
@@ -879,12 +523,12 @@ def _prose_required(
             continue
         m = re.search(r"(?i)(\S+)\s+(?:property\s+)?must be (?:set|specified|provided)\b", clause)
         if m is not None:
-            add(_plain(m.group(1)))
+            add(plain(m.group(1)))
             continue
         if re.search(r"(?i)\b(is|are) (?:also )?required\b", clause) and not re.search(
             r"(?i)\b(none|no|not all)\b[^.]*\brequired", clause
         ):
-            first = _plain(clause.split(None, 1)[0]) if clause.split() else ""
+            first = plain(clause.split(None, 1)[0]) if clause.split() else ""
             if first.casefold() in known:
                 add(first)
             for b, c in _NAMED_RE.findall(clause):
@@ -983,7 +627,7 @@ def _success_status(ctx: _Ctx, examples: tuple[Example, ...]) -> Fact[int]:
     for para in ctx.page.paragraphs:
         if not _in(rng, para.line) or not _in(rng, para.line):
             continue
-        text = _plain(para.text)
+        text = plain(para.text)
         if re.search(r"(?i)\bunsuccessful|\bfails?\b|\berror\b", text) and not re.search(
             r"(?i)\bif successful\b", text
         ):
@@ -1068,7 +712,7 @@ def _landmarks(ctx: _Ctx) -> tuple[DocLocation, ...]:
         marks.append(ctx.loc(h.line, h.text))
     for t in ctx.page.tables:
         for row in t.rows:
-            marks.append(ctx.loc(row.line, t.section, _plain(row.cell(0))))
+            marks.append(ctx.loc(row.line, t.section, plain(row.cell(0))))
     for b in ctx.page.blocks:
         kind = str((b.annotation or {}).get("blockType", "")) or b.lang
         marks.append(ctx.loc(b.line, b.section, f"block:{kind}"))

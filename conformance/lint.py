@@ -32,9 +32,10 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 
-from conformance.derive import derive_page, derive_text, parse_http_block
+from conformance.derive import derive_page, derive_text
 from conformance.docparse import CodeBlock, Page, parse_page
 from conformance.errors import DocParseError
+from conformance.httpexamples import parse_http_block
 from conformance.schemas import validation_errors
 from conformance.spec import JSON, ContractNote, DocLocation, Operation, Spec, request_schema, response_schema
 

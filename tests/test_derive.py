@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.derive import derive_page, derive_text, doc_type_schema, json_key_lines, lenient_json
+from conformance.derive import derive_page, derive_text
+from conformance.doctext import doc_type_schema
 from conformance.errors import DocParseError
+from conformance.httpexamples import json_key_lines, lenient_json
 from conformance.spec import How
 from tests.seed_spec import SEED_SPEC
 

@@ -16,9 +16,12 @@ ALLOWED: dict[str, set[str]] = {
     "config": set(),
     "docparse": set(),
     "schemas": {"spec"},
-    "derive": {"docparse", "spec"},
+    "doctext": {"spec"},
+    "httpexamples": {"docparse", "spec"},
+    "resources": {"docparse", "doctext", "spec"},
+    "derive": {"docparse", "doctext", "httpexamples", "resources", "spec"},
     "openapi": {"derive", "spec", "schemas"},
-    "lint": {"docparse", "derive", "spec", "schemas"},
+    "lint": {"docparse", "derive", "httpexamples", "spec", "schemas"},
     "results": {"spec"},
     "client": {"config", "results"},
     "checks": {"spec", "client", "results", "schemas"},
@@ -82,6 +85,9 @@ def test_all_matches_the_public_exports() -> None:
     import conformance
 
     modules = {
+        "doctext",
+        "httpexamples",
+        "resources",
         "checks",
         "client",
         "config",

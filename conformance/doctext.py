@@ -1,0 +1,154 @@
+"""Conventions of Graph doc text: cell text, doc types as JSON Schema, and the words that mark a property.
+
+Shared by the api-page derivation and the resource-page reader: "Required." / "Optional." markers,
+"nullable", "read-only", "Inherited from X", and the Edm type names of the Type column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conformance.spec import JSON
+
+# -- doc types ---------------------------------------------------------------------------------
+
+_PRIMITIVES: dict[str, dict[str, JSON]] = {
+    "string": {"type": "string"},
+    "int16": {"type": "integer"},
+    "int32": {"type": "integer"},
+    "int64": {"type": "integer"},
+    "integer": {"type": "integer"},
+    "byte": {"type": "integer"},
+    "sbyte": {"type": "integer"},
+    "double": {"type": "number"},
+    "single": {"type": "number"},
+    "float": {"type": "number"},
+    "decimal": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "bool": {"type": "boolean"},
+    "datetimeoffset": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "timeofday": {"type": "string"},
+    "guid": {"type": "string", "format": "uuid"},
+    "duration": {"type": "string"},
+    "binary": {"type": "string"},
+    "stream": {"type": "string"},
+}
+
+LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+
+
+def plain(text: str) -> str:
+    """Markdown cell text without links, emphasis, HTML tags and escapes."""
+    text = LINK_RE.sub(r"\1", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"[*`]", "", text).replace("\\", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def doc_type_schema(doc_type: str, *, enum_hint: bool = False) -> dict[str, JSON]:
+    """JSON Schema for a doc type cell (`String`, `Collection(Int32)`, `[itemBody](...) collection`).
+
+    Unknown complex or enum types give `{}` (no constraint) unless the cell links a resource page
+    (an object) or `enum_hint` says the type is an enumeration (a string).
+    """
+    raw = doc_type.strip()
+    links = LINK_RE.findall(raw)
+    text = plain(raw).replace("(Optional)", "").replace("(optional)", "").strip()
+    m = re.fullmatch(r"(?i)collection\s*\(\s*(.+?)\s*\)", text) or re.fullmatch(
+        r"(?i)(.+?)\s+collection", text
+    )
+    if m:
+        if links:
+            inner = _link_schema(links[0][1], enum_hint)
+        else:
+            inner = doc_type_schema(m.group(1), enum_hint=enum_hint)
+        return {"type": "array", "items": inner}
+    key = text.casefold().removeprefix("edm.")
+    if key in _PRIMITIVES:
+        return dict(_PRIMITIVES[key])
+    if links:
+        return _link_schema(links[0][1], enum_hint)
+    return {"type": "string"} if enum_hint else {}
+
+
+def _link_schema(target: str, enum_hint: bool) -> dict[str, JSON]:
+    if "#" in target and re.search(r"(?i)values?$", target.split("#", 1)[1]):
+        return {"type": "string"}
+    if enum_hint:
+        return {"type": "string"}
+    if target.split("#", 1)[0].endswith(".md"):
+        return {"type": "object"}
+    return {}
+
+
+ENUM_HINT_RE = re.compile(r"(?i)possible values (are|include)|the possible values|supported values")
+
+
+def says_nullable(description: str) -> bool | None:
+    d = description.casefold()
+    if re.search(r"\bnot\s+nullable\b|\bnon-?nullable\b", d):
+        return False
+    if re.search(r"\bnullable\b", d):
+        return True
+    return None
+
+
+def says_read_only(description: str) -> bool:
+    return re.search(r"(?i)\bread[- ]?only\b", description) is not None
+
+
+# Base types every Graph page inherits from, for pages whose resource page is not at hand.
+BASE_TYPES: dict[str, dict[str, tuple[str, bool, bool]]] = {
+    # name -> property -> (doc type, nullable, read_only)
+    "directoryobject": {"id": ("String", False, True), "deletedDateTime": ("DateTimeOffset", True, True)},
+    "entity": {"id": ("String", False, True)},
+}
+
+
+REQ_MARK_RE = re.compile(
+    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|$)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*$"
+)
+
+
+def row_marker(desc: str, type_cell: str) -> bool | None:
+    """True/False for an explicit Required./Optional. marker in a row, None when unmarked."""
+    text = plain(desc)
+    m = REQ_MARK_RE.search(text)
+    if m:
+        word = (m.group(1) or m.group(2) or "").casefold()
+        return word == "required"
+    if re.search(r"(?i)\(optional\)", type_cell) or re.search(r"(?i)^\s*\(optional\)", text):
+        return False
+    if re.search(r"(?i)\(required\)", type_cell) or re.search(r"(?i)^\s*\(required\)", text):
+        return True
+    return None
+
+
+def yes_no(cell: str) -> bool | None:
+    c = plain(cell).casefold()
+    if c.startswith(("yes", "true", "required")):
+        return True
+    if c.startswith(("no", "false", "optional")):
+        return False
+    return None
+
+
+def inherited_base(desc: str) -> str:
+    m = re.search(r"(?i)inherited from \[?([A-Za-z.]+)\]?", desc)
+    return m.group(1).rsplit(".", 1)[-1].casefold() if m else ""
+
+
+__all__ = [
+    "BASE_TYPES",
+    "ENUM_HINT_RE",
+    "LINK_RE",
+    "REQ_MARK_RE",
+    "doc_type_schema",
+    "inherited_base",
+    "plain",
+    "row_marker",
+    "says_nullable",
+    "says_read_only",
+    "yes_no",
+]
