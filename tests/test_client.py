@@ -86,7 +86,7 @@ def test_slow_targets_are_cut_at_the_deadline(name):
             client.request("GET", "/x")
         elapsed = time.monotonic() - started
     assert not isinstance(info.value, TargetUnreachable)
-    assert 1.4 < elapsed < 1.5 + 1.0
+    assert 1.4 < elapsed < 1.5 + 3.0  # cut at the deadline; the margin absorbs a loaded machine
 
 
 def test_refused_names_the_url_and_what_to_do():
@@ -224,7 +224,7 @@ def test_a_wait_beyond_the_budget_is_not_waited():
         reply = client.request("GET", "/x")
     assert reply.status == 429
     assert reply.exchange.attempts == 1
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 3  # far below the Retry-After it did not wait out
 
 
 def test_retry_after_values():
