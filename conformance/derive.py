@@ -313,7 +313,8 @@ def _property(
         name=name,
         doc_type=doc_type,
         schema=schema,
-        nullable=bool(nullable),
+        # OData properties are nullable unless declared otherwise; a required property needs a value.
+        nullable=(not required.value) if nullable is None else nullable,
         required=required,
         read_only=read_only,
         description=_clean_description(desc),
@@ -465,9 +466,12 @@ def _properties(ctx: _Ctx, res: dict[str, ResourceProperty] | None, resource: st
                 old = props[name]
                 if old.required.how in (How.MARKER, How.COLUMN):
                     continue
-                import dataclasses
-
-                props[name] = dataclasses.replace(old, required=fact)
+                rp = (res or {}).get(name)
+                explicit = says_nullable(old.description)
+                if explicit is None and rp is not None:
+                    explicit = rp.nullable
+                # Required now: nullable only where the doc says so.
+                props[name] = dataclasses.replace(old, required=fact, nullable=bool(explicit))
             else:
                 rp = (res or {}).get(name)
                 props[name] = _property(

@@ -205,15 +205,26 @@ def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[st
             id_schema["pattern"] = GUID_PATTERN
         props["id"] = id_schema
     required = ["id"]
-    if op.odata_type is not None:
-        allowed = [op.odata_type.value, *[t for t in odata_types if t != op.odata_type.value]]
-        props["@odata.type"] = {"enum": allowed}
+    if op.odata_type is not None and op.odata_type.how is How.EXAMPLE:
+        # Only a type the example bodies show is demanded; a polymorphic page shows several.
+        props["@odata.type"] = {"enum": documented_odata_types(op, odata_types)}
         required.append("@odata.type")
     return {
         "type": "object",
         "properties": props,
         "required": required,
     }
+
+
+def documented_odata_types(op: Operation, aliases: tuple[str, ...] = ()) -> list[str]:
+    """The @odata.type values a success body may carry: the documented one, those of the other example
+    response bodies (polymorphic pages), then accepted aliases; in that order, without repeats."""
+    found = [] if op.odata_type is None else [op.odata_type.value]
+    for example in op.examples:
+        body = example.response_body
+        if isinstance(body, dict) and isinstance(body.get("@odata.type"), str):
+            found.append(body["@odata.type"])
+    return list(dict.fromkeys([*found, *aliases]))
 
 
 def _nullable(schema: dict[str, JSON]) -> dict[str, JSON]:
@@ -333,6 +344,7 @@ __all__ = [
     "Operation",
     "Property",
     "Spec",
+    "documented_odata_types",
     "request_schema",
     "response_schema",
     "spec_from_json",

@@ -19,7 +19,7 @@ from conformance.checks._support import (
 )
 from conformance.results import Finding
 from conformance.schemas import validation_errors
-from conformance.spec import GUID_RE, How, Level, Operation, response_schema
+from conformance.spec import GUID_RE, How, Level, Operation, documented_odata_types, response_schema
 
 if TYPE_CHECKING:
     from conformance.client import Reply
@@ -191,7 +191,7 @@ def odata_type(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.op.odata_type is not None
     documented = ctx.op.odata_type.value
     got = body.get("@odata.type")
-    if got == documented:
+    if got in documented_odata_types(ctx.op):  # the documented type, or another example's (polymorphic pages)
         return
     if got in ctx.options.accept_odata_types:
         ctx.notes.append(f"accepted @odata.type alias {got!r} (--accept-odata-type) for {documented!r}")
