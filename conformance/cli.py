@@ -225,6 +225,11 @@ class Terminal:
             f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})"
         )
 
+    def say(self, text: str) -> None:
+        """One line of run information (hidden by --quiet)."""
+        if self.verbosity:
+            self._line(text)
+
     def _line(self, text: str) -> None:
         with self.lock:
             if self.gone:
@@ -287,13 +292,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             server = ReferenceServer(spec, faults=args.fault, token=token)
             server.start()
             base_url = server.url
-            if config.verbosity:
-                faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
-                term._line(f"target: embedded reference implementation at {base_url}{faults}")
+            faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
+            term.say(f"target: embedded reference implementation at {base_url}{faults}")
         else:
             base_url = config.target
-        if config.verbosity:
-            term._line(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
+        term.say(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
         result = run(
             spec,
             config,
@@ -307,7 +310,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         if server is not None:
             server.stop()
-    written = write_reports(result, report_dir, config.formats)
+    try:
+        written = write_reports(result, report_dir, config.formats)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the reports to {str(report_dir)!r} ({exc.strerror or exc}); pass --report-dir DIR"
+        ) from None
     term.summary(result, written)
     return result.exit_code
 
