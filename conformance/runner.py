@@ -1,7 +1,7 @@
 """Binds the catalogue to a spec, runs each check against a target, returns a `RunResult`.
 
 The only room that catches broad exceptions: a check that crashes is recorded as ERROR,
-never as FAIL. An unreachable target ends the run early, and so does one that stops answering
+never as FAIL. An unreachable target ends the run early, and so do Ctrl-C and a target that stops answering
 (`GIVE_UP_AFTER` checks in a row end on a timeout or broken answer): every check not yet run is
 recorded as ERROR with the same one-line reason, so reports stay complete and a hung target costs
 a few timeouts, not one per check.
@@ -150,26 +150,29 @@ def run(
     results: list[CheckResult] = []
     ctx = open_context(spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case)
     with ctx.client:
-        unreachable: str | None = None
+        stopped: str | None = None
         streak = 0
         for index, bound in enumerate(checks, 1):
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=None))
-            if unreachable is not None:
-                result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
+            if stopped is not None:
+                result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
             else:
                 failures_before = ctx.memo.get("target-errors", 0)
                 try:
                     result = run_check(bound, ctx)
                 except TargetUnreachable as exc:
-                    unreachable = str(exc)
-                    result = CheckResult(check=bound.info, status=Status.ERROR, error=unreachable)
+                    stopped = str(exc)
+                    result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+                except KeyboardInterrupt:  # Ctrl-C: keep what was seen, report the rest as not decided
+                    stopped = "the run was interrupted (Ctrl-C); the remaining checks were not run"
+                    result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
                 if ctx.memo.get("target-errors", 0) > failures_before:
                     streak += 1
                 elif result.status is not Status.SKIP:
                     streak = 0
-                if streak >= GIVE_UP_AFTER and unreachable is None:
-                    unreachable = (
+                if streak >= GIVE_UP_AFTER and stopped is None:
+                    stopped = (
                         f"the target failed to answer {streak} checks in a row (last: {result.error}); "
                         "the remaining checks were not run"
                     )
@@ -180,8 +183,8 @@ def run(
     run_notes = []
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
-    if unreachable:
-        run_notes.append(unreachable)
+    if stopped:
+        run_notes.append(stopped)
     return RunResult(
         harness_version=harness_version(),
         config=config.redacted(),

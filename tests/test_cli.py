@@ -177,3 +177,26 @@ def test_run_leaves_nothing_but_reports_in_the_working_directory(tmp_path, monke
     code, out, err = call("run", "--examples", "3", "-q")
     assert code == 0, out + err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "reports"]
+
+
+def test_ctrl_c_keeps_the_reports_and_exits_3(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.hostile import HOSTILE
+
+    with HOSTILE["silent"]() as url:
+        cmd = [sys.executable, "-m", "conformance", "run", "--target", url, "--timeout", "5"]
+        proc = subprocess.Popen(
+            [*cmd, "--report-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(2.5)  # the first check is waiting on the silent target
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, out + err
+    assert "Traceback" not in out + err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert any("interrupted" in note for note in report["notes"])
+    assert {c["status"] for c in report["checks"]} == {"error"}
