@@ -145,7 +145,7 @@ def _load(spec: str | None) -> tuple[Spec, str]:
     if path.suffix.lower() in {".md", ".markdown"} and not loaded.notes:
         from conformance.lint import lint_page
 
-        loaded = dataclasses.replace(loaded, notes=lint_page(path))
+        loaded = dataclasses.replace(loaded, notes=lint_page(path, loaded))
     return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
 
 
@@ -326,7 +326,7 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.openapi import write_spec_files
 
     spec = derive_page(args.page)
-    spec = dataclasses.replace(spec, notes=lint_page(args.page))
+    spec = dataclasses.replace(spec, notes=lint_page(args.page, spec))
     for path in write_spec_files(spec, Path(args.out)):
         print(f"wrote {path}", file=out)
     return EXIT_OK

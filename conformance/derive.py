@@ -8,7 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from conformance.docparse import CodeBlock, Page, Paragraph, parse_page
 from conformance.doctext import (
@@ -42,6 +41,7 @@ __all__ = [
     "derive_page",
     "derive_text",
     "example_blocks",
+    "read_page",
     "request_values",
     "response_values",
     "section_range",
@@ -83,23 +83,22 @@ def derive_page(path: str | Path, *, resource_dirs: Sequence[Path] | None = None
     Raises `DocParseError` (one line) if the file cannot be read or is not a create page.
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise DocParseError(
-            f"{p}:1: cannot read the doc page ({exc.strerror or exc}); expected a readable Markdown file"
-        ) from None
+    data = read_page(p)
     text = data.decode("utf-8", errors="replace")
     lookup = dir_lookup(p, list(resource_dirs or ()))
     spec = derive_text(text, p.name, resource_lookup=lookup)
     version = spec.version or _version_from_path(p)
-    return _replace_spec(spec, doc_sha256=hashlib.sha256(data).hexdigest(), version=version)
+    return dataclasses.replace(spec, doc_sha256=hashlib.sha256(data).hexdigest(), version=version)
 
 
-def _replace_spec(spec: Spec, **changes: Any) -> Spec:
-    import dataclasses
-
-    return dataclasses.replace(spec, **changes)
+def read_page(path: Path) -> bytes:
+    """The bytes of a doc page; `DocParseError` (one line) when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DocParseError(
+            f"{path}:1: cannot read the doc page ({exc.strerror or exc}); expected a readable Markdown file"
+        ) from None
 
 
 def _version_from_path(p: Path) -> str:

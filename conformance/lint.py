@@ -32,9 +32,8 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 
-from conformance.derive import derive_page, derive_text
+from conformance.derive import derive_page, derive_text, read_page
 from conformance.docparse import CodeBlock, Page, parse_page
-from conformance.errors import DocParseError
 from conformance.httpexamples import parse_http_block
 from conformance.schemas import validation_errors
 from conformance.spec import JSON, ContractNote, DocLocation, Operation, Spec, request_schema, response_schema
@@ -86,17 +85,12 @@ _PHRASE_FIRST_WORDS = frozenset(s.phrase.split()[0].casefold() for s in HTTPStat
 # -- entry points -----------------------------------------------------------------------------
 
 
-def lint_page(path: str | Path) -> tuple[ContractNote, ...]:
-    """Lint the doc page at `path` (resource pages beside it inform the derivation)."""
+def lint_page(path: str | Path, spec: Spec | None = None) -> tuple[ContractNote, ...]:
+    """Lint the doc page at `path`; pass its derived `spec` when you have it, else it is derived here
+    (resource pages beside it inform the derivation)."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise DocParseError(
-            f"{p}:1: cannot read the doc page ({exc.strerror or exc}); expected a readable Markdown file"
-        ) from None
-    spec = derive_page(p)
-    return lint_text(data.decode("utf-8", errors="replace"), p.name, spec)
+    data = read_page(p)
+    return lint_text(data.decode("utf-8", errors="replace"), p.name, spec or derive_page(p))
 
 
 def lint_text(text: str, file: str, spec: Spec | None = None) -> tuple[ContractNote, ...]:

@@ -15,7 +15,8 @@ PAGE = ROOT / "specs" / "create-outboundshareduserprofile.md"
 def fresh(tmp_path: Path) -> list[Path]:
     import dataclasses
 
-    spec = dataclasses.replace(derive_page(PAGE), notes=lint_page(PAGE))
+    spec = derive_page(PAGE)
+    spec = dataclasses.replace(spec, notes=lint_page(PAGE, spec))
     return write_spec_files(spec, tmp_path)
 
 
