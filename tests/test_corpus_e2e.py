@@ -6,9 +6,6 @@ the derived `Spec`, so a page nobody here wrote must give a conformant verdict o
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from conformance.config import Config
@@ -16,17 +13,12 @@ from conformance.derive import derive_page
 from conformance.reference_server import ReferenceServer
 from conformance.results import Status
 from conformance.runner import run
+from tests.corpus import PAGES, needs_corpus, page_id
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("CONFORMANCE_CORPUS", ROOT.parent / "shared" / "corpus" / "graph-docs"))
-PAGES = sorted(CORPUS.glob("*/api/*.md")) if CORPUS.is_dir() else []
-
-pytestmark = pytest.mark.skipif(
-    not PAGES, reason=f"Graph corpus not found at {CORPUS} (set CONFORMANCE_CORPUS)"
-)
+pytestmark = needs_corpus
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_page_passes_against_its_own_reference(page):
     spec = derive_page(page)
     config = Config(formats=(), examples=6, seed=3, strict=True)

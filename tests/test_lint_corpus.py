@@ -8,24 +8,16 @@ Skipped when the corpus is absent. The principles, checked on every page:
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from conformance.derive import derive_page
 from conformance.lint import lint_page
+from tests.corpus import PAGES, needs_corpus, page_id
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("CONFORMANCE_CORPUS", ROOT.parent / "shared" / "corpus" / "graph-docs"))
-PAGES = sorted(CORPUS.glob("*/api/*.md")) if CORPUS.is_dir() else []
-
-pytestmark = pytest.mark.skipif(
-    not PAGES, reason=f"Graph corpus not found at {CORPUS} (set CONFORMANCE_CORPUS)"
-)
+pytestmark = needs_corpus
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_no_false_errors(page):
     spec = derive_page(page)
     op = spec.operation
