@@ -19,9 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.derive import derive_page
+from conformance.contract.derive import derive_page
+from conformance.contract.spec import GUID_RE, How, Spec
 from conformance.errors import HarnessError
-from conformance.spec import GUID_RE, How, Spec
 
 
 def corpus_dir() -> Path:

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from conformance.config import Config  # noqa: E402
-from conformance.openapi import load_spec  # noqa: E402
-from conformance.reference_server import ReferenceServer  # noqa: E402
+from conformance.contract.openapi import load_spec  # noqa: E402
+from conformance.reference.server import ReferenceServer  # noqa: E402
 from conformance.runner import run  # noqa: E402
 
 SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from conformance.faults import list_faults  # noqa: E402
-from conformance.openapi import load_spec  # noqa: E402
-from conformance.reference_server import ReferenceServer  # noqa: E402
+from conformance.contract.openapi import load_spec  # noqa: E402
+from conformance.reference.faults import list_faults  # noqa: E402
+from conformance.reference.server import ReferenceServer  # noqa: E402
 
 SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"
 TOKEN = "benchmark-token"

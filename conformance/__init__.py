@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.config import Config, load_config
+from conformance.contract.spec import Level, Operation, Spec
 from conformance.errors import (
     CheckDefinitionError,
     ConfigError,
@@ -13,7 +14,6 @@ from conformance.errors import (
     TargetUnreachable,
 )
 from conformance.results import CheckResult, Finding, RunResult, Status
-from conformance.spec import Level, Operation, Spec
 
 __all__ = [
     "CheckDefinitionError",

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from conformance.config import FORMATS, cache_dir, load_config
+from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError
 from conformance.results import RunResult, Status
 from conformance.runner import Progress
-from conformance.spec import Spec
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
 PACKAGED_SPEC = "outboundSharedUserProfile.openapi.yaml"
@@ -138,12 +138,12 @@ def packaged_spec_path() -> Path:
 
 
 def _load(spec: str | None) -> tuple[Spec, str]:
-    from conformance.openapi import load_spec
+    from conformance.contract.openapi import load_spec
 
     path = Path(spec) if spec else packaged_spec_path()
     loaded = load_spec(path)
     if path.suffix.lower() in {".md", ".markdown"} and not loaded.notes:
-        from conformance.lint import lint_page
+        from conformance.contract.lint import lint_page
 
         loaded = dataclasses.replace(loaded, notes=lint_page(path, loaded))
     return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
@@ -286,7 +286,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     token = config.token_value()
     try:
         if config.target is None:
-            from conformance.reference_server import ReferenceServer
+            from conformance.reference.server import ReferenceServer
 
             token = token or secrets.token_urlsafe(24)
             server = ReferenceServer(spec, faults=args.fault, token=token)
@@ -321,9 +321,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.derive import derive_page
-    from conformance.lint import lint_page
-    from conformance.openapi import write_spec_files
+    from conformance.contract.derive import derive_page
+    from conformance.contract.lint import lint_page
+    from conformance.contract.openapi import write_spec_files
 
     spec = derive_page(args.page)
     spec = dataclasses.replace(spec, notes=lint_page(args.page, spec))
@@ -333,7 +333,7 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.lint import lint_page
+    from conformance.contract.lint import lint_page
 
     notes = lint_page(args.page)
     for n in notes:
@@ -344,7 +344,7 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.reference_server import ReferenceServer, list_faults
+    from conformance.reference.server import ReferenceServer, list_faults
 
     if args.list_faults:
         for fault in list_faults():

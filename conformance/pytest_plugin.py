@@ -17,9 +17,9 @@ import pytest
 
 from conformance.checks import BoundCheck, CheckContext
 from conformance.config import Config, load_config
+from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
 from conformance.results import CheckResult, Status
-from conformance.spec import Level, Spec
 
 _OPTIONS = {
     "target": "base URL of the implementation (default: the embedded reference implementation)",
@@ -128,7 +128,7 @@ def conformance_target(
     if conformance_config.target:
         yield conformance_config.target, token
         return
-    from conformance.reference_server import ReferenceServer
+    from conformance.reference.server import ReferenceServer
 
     token = token or secrets.token_urlsafe(24)
     server = ReferenceServer(_spec(request.config, conformance_config), token=token)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conformance.spec import ContractNote, DocLocation, Level
+from conformance.contract.spec import ContractNote, DocLocation, Level
 
 JSON = Any
 

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bind, select
-from conformance.client import Client
 from conformance.config import Config
+from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError, TargetError, TargetUnreachable
 from conformance.results import CheckResult, Finding, RunResult, Status
-from conformance.spec import Level, Spec
+from conformance.target.client import Client
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

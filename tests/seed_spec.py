@@ -6,7 +6,7 @@ depend on derivation.
 
 from __future__ import annotations
 
-from conformance.spec import DocLocation, Example, Fact, Header, How, Operation, Property, Spec
+from conformance.contract.spec import DocLocation, Example, Fact, Header, How, Operation, Property, Spec
 
 F = "create-outboundshareduserprofile.md"
 

@@ -9,9 +9,9 @@ import pytest
 
 from conformance.checks import DocRef, bind, catalogue, check
 from conformance.cli import catalogue_markdown
+from conformance.contract.openapi import load_spec
+from conformance.contract.spec import Level
 from conformance.errors import CheckDefinitionError
-from conformance.openapi import load_spec
-from conformance.spec import Level
 
 ROOT = Path(__file__).resolve().parents[1]
 

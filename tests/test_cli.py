@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.openapi import load_spec
-from conformance.reference_server import ReferenceServer
+from conformance.contract.openapi import load_spec
+from conformance.reference.server import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PAGE = ROOT / "specs" / "create-outboundshareduserprofile.md"

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conformance.client import MASK, Client, parse_json, retry_after_seconds
 from conformance.errors import ConfigError, TargetError, TargetUnreachable
+from conformance.target.client import MASK, Client, parse_json, retry_after_seconds
 from tests.hostile import (
     HOSTILE,
     OUTCOME,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.config import Config
-from conformance.derive import derive_page
-from conformance.reference_server import ReferenceServer
+from conformance.contract.derive import derive_page
+from conformance.reference.server import ReferenceServer
 from conformance.results import Status
 from conformance.runner import run
 from tests.corpus import PAGES, needs_corpus, page_id

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.derive import derive_page, derive_text
-from conformance.doctext import doc_type_schema
+from conformance.contract.derive import derive_page, derive_text
+from conformance.contract.doctext import doc_type_schema
+from conformance.contract.httpexamples import json_key_lines, lenient_json
+from conformance.contract.spec import How
 from conformance.errors import DocParseError
-from conformance.httpexamples import json_key_lines, lenient_json
-from conformance.spec import How
 from tests.seed_spec import SEED_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]

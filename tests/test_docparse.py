@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.docparse import parse_annotation, parse_page, split_row
+from conformance.contract.docparse import parse_annotation, parse_page, split_row
 
 SEED = Path(__file__).resolve().parents[1] / "specs" / "create-outboundshareduserprofile.md"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.openapi import load_spec
-from conformance.reference_server import ReferenceServer
+from conformance.contract.openapi import load_spec
+from conformance.reference.server import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "repro-token-5d0b9e"

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.faults import list_faults
-from conformance.openapi import load_spec
+from conformance.contract.openapi import load_spec
+from conformance.contract.spec import Level
+from conformance.reference.faults import list_faults
 from conformance.results import Status
-from conformance.spec import Level
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

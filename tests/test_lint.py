@@ -1,4 +1,4 @@
-"""Doc lint (`conformance.lint`): the seed page's findings, one synthetic page per rule, a clean page."""
+"""Doc lint (`conformance.contract.lint`): the seed page's findings, one synthetic page per rule, a clean page."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance import lint
-from conformance.errors import DocParseError
-from conformance.lint import (
+from conformance.contract import lint
+from conformance.contract.lint import (
     CODES,
     exit_code,
     is_mirrored_guid,
@@ -22,7 +21,8 @@ from conformance.lint import (
     lint_page,
     lint_text,
 )
-from conformance.spec import ContractNote, DocLocation
+from conformance.contract.spec import ContractNote, DocLocation
+from conformance.errors import DocParseError
 from tests.seed_spec import SEED_SPEC
 
 ROOT = Path(__file__).resolve().parent

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.derive import derive_page
-from conformance.lint import lint_page
+from conformance.contract.derive import derive_page
+from conformance.contract.lint import lint_page
 from tests.corpus import PAGES, needs_corpus, page_id
 
 pytestmark = needs_corpus

@@ -1,4 +1,4 @@
-"""Spec to OpenAPI 3.1 / JSON Schema files and back (`conformance.openapi`)."""
+"""Spec to OpenAPI 3.1 / JSON Schema files and back (`conformance.contract.openapi`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from conformance import openapi
-from conformance.errors import SpecError
-from conformance.openapi import (
+from conformance.contract import openapi
+from conformance.contract.openapi import (
     INVALID_EXAMPLES_KEY,
     load_spec,
     request_schema_file,
@@ -23,8 +22,9 @@ from conformance.openapi import (
     to_openapi,
     write_spec_files,
 )
-from conformance.schemas import validation_errors
-from conformance.spec import SPEC_FORMAT, DocLocation, Fact, Header, How, Spec
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import SPEC_FORMAT, DocLocation, Fact, Header, How, Spec
+from conformance.errors import SpecError
 from tests.seed_spec import SEED_SPEC
 
 SEED_PAGE = Path(__file__).resolve().parent.parent / "specs" / "create-outboundshareduserprofile.md"
@@ -113,7 +113,7 @@ def test_seed_operation_shape():
 
 
 def test_component_schemas_come_from_spec_functions():
-    from conformance.spec import request_schema, response_schema
+    from conformance.contract.spec import request_schema, response_schema
 
     doc = to_openapi(SEED_SPEC)
     schemas = doc["components"]["schemas"]
@@ -204,7 +204,7 @@ def test_path_placeholders_and_extra_headers_become_parameters():
 
 
 def test_derived_seed_page_gives_a_valid_document():
-    from conformance.derive import derive_page
+    from conformance.contract.derive import derive_page
 
     doc = to_openapi(derive_page(SEED_PAGE))
     validate(doc)
@@ -261,7 +261,7 @@ def test_write_spec_files_is_deterministic_and_round_trips(tmp_path):
 
 
 def test_round_trip_of_a_derived_page(tmp_path):
-    from conformance.derive import derive_page
+    from conformance.contract.derive import derive_page
 
     spec = derive_page(SEED_PAGE)
     (yaml_file, *_) = write_spec_files(spec, tmp_path)

@@ -11,8 +11,8 @@ import pytest
 
 from conformance.checks import bind
 from conformance.cli import main
-from conformance.openapi import load_spec
-from conformance.reference_server import ReferenceServer
+from conformance.contract.openapi import load_spec
+from conformance.reference.server import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[1]
 

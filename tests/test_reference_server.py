@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 import requests
 
+from conformance.contract.schemas import parse_datetime
+from conformance.contract.spec import GUID_RE, DocLocation, Fact, How, Operation, Property, Spec
 from conformance.errors import ConfigError
-from conformance.faults import (
+from conformance.reference.faults import (
     FAULTS,
     VARIATIONS,
     first_optional,
@@ -24,9 +26,7 @@ from conformance.faults import (
     target_string,
     writable,
 )
-from conformance.reference_server import MAX_BODY, ODATA_JSON, ReferenceServer
-from conformance.schemas import parse_datetime
-from conformance.spec import GUID_RE, DocLocation, Fact, How, Operation, Property, Spec
+from conformance.reference.server import MAX_BODY, ODATA_JSON, ReferenceServer
 from tests.seed_spec import SEED_SPEC
 
 TOKEN = "reference-test-token"

@@ -9,11 +9,11 @@ import pytest
 
 from conformance.checks import CheckContext, DocRef, bind
 from conformance.config import Config
-from conformance.openapi import load_spec
-from conformance.reference_server import ReferenceServer
+from conformance.contract.openapi import load_spec
+from conformance.contract.spec import Level
+from conformance.reference.server import ReferenceServer
 from conformance.results import Status
 from conformance.runner import Progress, run, run_check
-from conformance.spec import Level
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = "#microsoft.graph.outboundSharedUserProfile"
@@ -93,7 +93,7 @@ def test_a_crashing_check_is_error_not_fail(spec):
     broken = dataclasses.replace(bound, check=dataclasses.replace(bound.check, func=boom))
     with ReferenceServer(spec, token="tok") as server:
         from conformance.checks import CheckOptions
-        from conformance.client import Client
+        from conformance.target.client import Client
 
         with Client(server.url, token="tok") as client:
             ctx = CheckContext(client=client, spec=spec, options=CheckOptions())
@@ -121,7 +121,7 @@ def test_docref_points_at_the_example_request(spec):
 
 def test_path_params_choose_and_fill_the_documented_path(spec):
     from conformance.checks import FILLER, concrete_path
-    from conformance.spec import Fact, How
+    from conformance.contract.spec import Fact, How
 
     where = spec.operation.paths[0].where
     paths = tuple(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.derive import derive_page
-from conformance.lint import lint_page
-from conformance.openapi import write_spec_files
+from conformance.contract.derive import derive_page
+from conformance.contract.lint import lint_page
+from conformance.contract.openapi import write_spec_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "specs" / "create-outboundshareduserprofile.md"

@@ -20,12 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from conformance.checks import bind  # noqa: E402
 from conformance.config import Config  # noqa: E402
-from conformance.faults import list_faults  # noqa: E402
-from conformance.openapi import load_spec  # noqa: E402
-from conformance.reference_server import ReferenceServer  # noqa: E402
+from conformance.contract.openapi import load_spec  # noqa: E402
+from conformance.contract.spec import Spec  # noqa: E402
+from conformance.reference.faults import list_faults  # noqa: E402
+from conformance.reference.server import ReferenceServer  # noqa: E402
 from conformance.results import RunResult, Status  # noqa: E402
 from conformance.runner import run  # noqa: E402
-from conformance.spec import Spec  # noqa: E402
 
 MATRIX_SEED = 20261126
 MATRIX_EXAMPLES = 10

@@ -4,6 +4,9 @@ A check declares an id, an RFC 2119 level, one sentence of requirement, and wher
 requirement comes from: a `DocRef` into the page (for what the page says) or an outside
 `source` (OData, RFC 9110, the Graph guidelines). It is a plain generator over a
 `CheckContext`: it yields one `Finding` per problem and returns quietly on success.
+
+May import: `conformance.contract.spec` and `conformance.contract.schemas`, the target wing (the client),
+`conformance.results` and `conformance.errors`; never the runner, the reference implementation or reporters.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from conformance.contract.spec import DocLocation, Fact, Level, Operation, Spec
 from conformance.errors import CheckDefinitionError, did_you_mean
 from conformance.results import CheckInfo, Finding
-from conformance.spec import DocLocation, Fact, Level, Operation, Spec
 
 if TYPE_CHECKING:
-    from conformance.client import Client, Reply
+    from conformance.target.client import Client, Reply
 
 JSON = Any
 

@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from conformance.contract.schemas import parse_datetime
+from conformance.contract.spec import Operation, Property
 from conformance.results import Evidence, Finding
-from conformance.schemas import parse_datetime
-from conformance.spec import Operation, Property
 
 if TYPE_CHECKING:
     from conformance.checks import CheckContext
-    from conformance.client import Reply
+    from conformance.target.client import Reply
 
 JSON = Any
 

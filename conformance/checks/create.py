@@ -17,12 +17,12 @@ from conformance.checks._support import (
     sample,
     status_problem,
 )
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import GUID_RE, How, Level, Operation, documented_odata_types, response_schema
 from conformance.results import Finding
-from conformance.schemas import validation_errors
-from conformance.spec import GUID_RE, How, Level, Operation, documented_odata_types, response_schema
 
 if TYPE_CHECKING:
-    from conformance.client import Reply
+    from conformance.target.client import Reply
 
 JSON = Any
 

@@ -26,13 +26,13 @@ from conformance.checks._support import (
     rejection_problem,
     writable,
 )
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import Level, Operation, request_schema, response_schema
 from conformance.errors import TargetError
 from conformance.results import Finding
-from conformance.schemas import validation_errors
-from conformance.spec import Level, Operation, request_schema, response_schema
 
 if TYPE_CHECKING:
-    from conformance.client import Reply
+    from conformance.target.client import Reply
 
 JSON = Any
 SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import excerpt, finding, json_object, minimal_body, status_problem
 from conformance.checks.create import created, success_body
+from conformance.contract.spec import Level, Operation
 from conformance.results import Finding
-from conformance.spec import Level, Operation
 
 JSON = Any
 

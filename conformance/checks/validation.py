@@ -16,8 +16,8 @@ from conformance.checks._support import (
     rejection_problem,
     status_problem,
 )
+from conformance.contract.spec import Level, Operation
 from conformance.results import Finding
-from conformance.spec import Level, Operation
 
 JSON = Any
 

@@ -1,4 +1,8 @@
-"""The report formats: `REPORTERS` by name, and `write_reports()` that writes the chosen ones atomically."""
+"""The report formats: `REPORTERS` by name, and `write_reports()` that writes the chosen ones atomically.
+
+Each reporter is a pure function of a `RunResult`. May import: `conformance.results` and
+`conformance.contract.spec` only.
+"""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from conformance.contract.spec import Level
 from conformance.results import CheckResult, Exchange, Finding, RunResult, Status, result_rank
-from conformance.spec import Level
 
 if TYPE_CHECKING:
     from typing import TextIO

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance.contract.spec import ContractNote, DocLocation, Level
 from conformance.results import CheckResult, Evidence, Exchange, Finding, RunResult, Status
-from conformance.spec import ContractNote, DocLocation, Level
 
 if TYPE_CHECKING:
     from typing import TextIO

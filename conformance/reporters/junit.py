@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from conformance.contract.spec import Level
 from conformance.results import CheckResult, Finding, RunResult, Status
-from conformance.spec import Level
 
 if TYPE_CHECKING:
     from typing import TextIO

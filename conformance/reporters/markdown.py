@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from conformance.contract.spec import Level
 from conformance.results import CheckResult, Finding, RunResult, Status, result_rank
-from conformance.spec import Level
 
 if TYPE_CHECKING:
     from typing import TextIO

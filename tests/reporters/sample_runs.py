@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.contract.spec import ContractNote, DocLocation, Level
 from conformance.results import (
     CheckInfo,
     CheckResult,
@@ -13,7 +14,6 @@ from conformance.results import (
     RunResult,
     Status,
 )
-from conformance.spec import ContractNote, DocLocation, Level
 
 DOC = "create-outboundshareduserprofile.md"
 TARGET = "http://127.0.0.1:8080"

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from conformance.contract.spec import Level
 from conformance.reporters import junit
 from conformance.results import RunResult, Status
-from conformance.spec import Level
 from tests.reporters.golden_files import check_golden, render
 from tests.reporters.sample_runs import ALL_RUNS, PWN_IMG, PWN_SCRIPT, failing_run, hostile_run
 

@@ -3,7 +3,7 @@
 `ReferenceServer(spec, faults=[...])` serves every documented path of the operation (placeholders
 such as `{id}` match one segment) from an in-memory store on a `ThreadingHTTPServer`. With no
 faults it does everything the harness checks for; each fault or legal variation from
-`conformance.faults` changes one observable behaviour. No request can make it answer 5xx
+`conformance.reference.faults` changes one observable behaviour. No request can make it answer 5xx
 unless a crash fault asks for it: handler bugs are recorded in `internal_errors` instead.
 """
 
@@ -29,7 +29,9 @@ from socketserver import TCPServer
 from typing import Any, cast
 from urllib.parse import quote, unquote, urlsplit
 
-from conformance.faults import (
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import Operation, Spec, request_schema
+from conformance.reference.faults import (
     ALL,
     FAULTS,
     VARIATIONS,
@@ -42,8 +44,6 @@ from conformance.faults import (
     odata_type_value,
     resolve,
 )
-from conformance.schemas import validation_errors
-from conformance.spec import Operation, Spec, request_schema
 
 JSON = Any
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from conformance.spec import GUID_RE
+from conformance.contract.spec import GUID_RE
 
 JSON = Any
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from conformance.spec import JSON
+from conformance.contract.spec import JSON
 
 # -- doc types ---------------------------------------------------------------------------------
 

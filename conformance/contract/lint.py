@@ -32,11 +32,19 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 
-from conformance.derive import derive_page, derive_text, read_page
-from conformance.docparse import CodeBlock, Page, parse_page
-from conformance.httpexamples import parse_http_block
-from conformance.schemas import validation_errors
-from conformance.spec import JSON, ContractNote, DocLocation, Operation, Spec, request_schema, response_schema
+from conformance.contract.derive import derive_page, derive_text, read_page
+from conformance.contract.docparse import CodeBlock, Page, parse_page
+from conformance.contract.httpexamples import parse_http_block
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import (
+    JSON,
+    ContractNote,
+    DocLocation,
+    Operation,
+    Spec,
+    request_schema,
+    response_schema,
+)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
 
+from conformance.contract.schemas import parse_datetime
+from conformance.contract.spec import Level, Operation, Property, request_schema
 from conformance.errors import ConfigError, did_you_mean
-from conformance.schemas import parse_datetime
-from conformance.spec import Level, Operation, Property, request_schema
 
 JSON = Any
 
@@ -188,7 +188,7 @@ def resolve(names: object) -> frozenset[str]:
         if name not in ALL:
             hint = did_you_mean(str(name), ALL)
             raise ConfigError(
-                f"unknown fault {name!r}{hint}; list them with conformance.faults.list_faults()"
+                f"unknown fault {name!r}{hint}; list them with conformance.reference.faults.list_faults()"
             )
         out.add(str(name))
     return frozenset(out)

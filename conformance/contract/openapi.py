@@ -21,9 +21,8 @@ from typing import Any
 
 import yaml
 
-from conformance.errors import SpecError
-from conformance.schemas import validation_errors
-from conformance.spec import (
+from conformance.contract.schemas import validation_errors
+from conformance.contract.spec import (
     JSON,
     SPEC_FORMAT,
     DocLocation,
@@ -34,6 +33,7 @@ from conformance.spec import (
     response_schema,
     spec_from_json,
 )
+from conformance.errors import SpecError
 
 OPENAPI_VERSION = "3.1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -395,7 +395,7 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"{p}: is a directory; give a doc page (.md) or a .openapi.yaml file in it{hint}")
     suffix = p.suffix.casefold()
     if suffix in (".md", ".markdown"):
-        from conformance.derive import derive_page  # derive is only needed for pages
+        from conformance.contract.derive import derive_page  # derive is only needed for pages
 
         return derive_page(p)
     if suffix not in (".yaml", ".yml", ".json"):

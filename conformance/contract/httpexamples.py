@@ -10,8 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from conformance.docparse import CodeBlock
-from conformance.spec import JSON
+from conformance.contract.docparse import CodeBlock
+from conformance.contract.spec import JSON
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.docparse import CodeBlock, Page, Paragraph, parse_page
-from conformance.doctext import (
+from conformance.contract.docparse import CodeBlock, Page, Paragraph, parse_page
+from conformance.contract.doctext import (
     BASE_TYPES,
     ENUM_HINT_RE,
     LINK_RE,
@@ -22,10 +22,9 @@ from conformance.doctext import (
     says_read_only,
     yes_no,
 )
-from conformance.errors import DocParseError
-from conformance.httpexamples import HttpMessage, json_key_lines, parse_http_block
-from conformance.resources import ResourceLookup, ResourceProperty, dir_lookup
-from conformance.spec import (
+from conformance.contract.httpexamples import HttpMessage, json_key_lines, parse_http_block
+from conformance.contract.resources import ResourceLookup, ResourceProperty, dir_lookup
+from conformance.contract.spec import (
     GUID_RE,
     DocLocation,
     Example,
@@ -36,6 +35,7 @@ from conformance.spec import (
     Property,
     Spec,
 )
+from conformance.errors import DocParseError
 
 __all__ = [
     "derive_page",

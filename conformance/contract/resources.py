@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.docparse import parse_page
-from conformance.doctext import (
+from conformance.contract.docparse import parse_page
+from conformance.contract.doctext import (
     ENUM_HINT_RE,
     doc_type_schema,
     plain,
@@ -16,7 +16,7 @@ from conformance.doctext import (
     says_nullable,
     says_read_only,
 )
-from conformance.spec import JSON
+from conformance.contract.spec import JSON
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
