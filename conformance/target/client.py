@@ -4,51 +4,43 @@ A target is untrusted input. Every request has connect and read timeouts plus a 
 a watchdog enforces even while headers are still arriving; bodies are streamed and cut at `max_read`
 (decoded gzip/deflate bytes count against it); redirects are returned, never followed; 429/503 with
 `Retry-After` are retried within a wait budget. The recorded `Exchange` has secret header values, the
-token and any secret value sent in this request replaced by `***` before anything else can see it.
+token and any secret value sent in this request replaced by `***` before anything else can see it
+(`conformance.target.redaction` says exactly what is masked; `_transport` holds the plumbing).
 """
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import enum
-import functools
 import http.cookiejar
 import json as jsonlib
-import re
-import shlex
-import socket
-import threading
 import time
 import uuid
 import zlib
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import accumulate
 from types import TracebackType
 from typing import Final
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.errors import ConfigError, TargetError, TargetUnreachable
+from conformance.errors import ConfigError, TargetError
 from conformance.results import JSON, Exchange, RecordedRequest, RecordedResponse
-
-MASK: Final = "***"
-ALWAYS_SECRET: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+from conformance.target._transport import (
+    MAX_JSON_DEPTH,
+    Adapter,
+    Deadline,
+    deadline_error,
+    parse_json,
+    read_body,
+    send_failure,
 )
-MAX_JSON_DEPTH: Final = 256  # deeper bodies are refused: later consumers (jsonschema) recurse per level
+from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor
+
 MAX_ATTEMPTS: Final = 5  # a Retry-After of 0 costs no budget, so attempts are capped too
-TOKEN_ENV: Final = "CONFORMANCE_TOKEN"
-_CHUNK = 64 * 1024
-_MIN_SECRET = 4  # shorter secret values sent in headers are masked by name only, not searched for in text
 
 
 class _Unset(enum.Enum):
@@ -57,146 +49,7 @@ class _Unset(enum.Enum):
 
 UNSET: Final = _Unset.UNSET
 
-# ---------------------------------------------------------------- watchdog: a hard deadline per attempt
-
-_local = threading.local()
-
-
-class _Deadline:
-    """Shuts the connection's socket down when the attempt's time is up, wherever the read is blocked."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-        self.fired = False
-        self._sock: socket.socket | None = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def expired(self) -> bool:
-        return self.fired or time.monotonic() >= self.at
-
-    def watch(self, sock: socket.socket | None) -> None:
-        with self._lock:
-            self._sock = sock
-            if self.fired:
-                self._cut()
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            self._cut()
-
-    def _cut(self) -> None:
-        if self._sock is not None:
-            with contextlib.suppress(OSError):  # already closed: nothing left to unblock
-                self._sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Deadline:
-        _local.deadline = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        _local.deadline = None
-
-
-def _watch_current(sock: socket.socket | None) -> None:
-    deadline: _Deadline | None = getattr(_local, "deadline", None)
-    if deadline is not None:
-        deadline.watch(sock)
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
-        _watch_current(self.sock)
-        return super().getresponse()
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
-        _watch_current(self.sock)
-        return super().getresponse()
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _Adapter(HTTPAdapter):
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
-        # a fresh dict: the module-level default is shared with every other PoolManager
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-# ---------------------------------------------------------------- redaction
-
-
-class _Redactor:
-    """Masks secret header values by name and secret strings wherever they occur in text."""
-
-    def __init__(self, token: str | None, secret_headers: Iterable[str]) -> None:
-        self.names = ALWAYS_SECRET | {h.strip().lower() for h in secret_headers}
-        self.secrets: tuple[str, ...] = (token,) if token else ()
-
-    def is_secret(self, name: str) -> bool:
-        return name.strip().lower() in self.names
-
-    def text(self, text: str, extra: Sequence[str] = (), *, cut_tail: bool = False) -> str:
-        secrets = tuple(dict.fromkeys(self.secrets + tuple(extra)))
-        pattern = _secret_pattern(secrets)
-        if pattern is not None:
-            text = pattern.sub(MASK, text)
-        if cut_tail:  # the read limit may have split a secret: hide a trailing start of one
-            for secret in secrets:
-                text = _mask_tail(text, secret)
-        return text
-
-    def headers(
-        self, pairs: Iterable[tuple[str, str]], extra: Sequence[str] = ()
-    ) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (self.text(k, extra), MASK if self.is_secret(k) else self.text(v, extra)) for k, v in pairs
-        )
-
-
-def _any_case(hex_digits: str) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
-
-
-def _char_forms(c: str) -> str:
-    """A regex for one character of a secret as a target might echo it: as is, or escaped by
-    JSON (\\uXXXX, \\/), or percent-encoded; serializers mix these (.NET escapes '+' but not '-')."""
-    if c.isascii() and c.isalnum():
-        return re.escape(c)
-    forms = [re.escape(c), r"\\u" + _any_case(f"{ord(c):04x}")]
-    forms.append("".join("%" + _any_case(f"{b:02x}") for b in c.encode("utf-8")))
-    if c.isascii():
-        forms.append(r"\\" + re.escape(c))
-    return "(?:" + "|".join(forms) + ")"
-
-
-@functools.lru_cache(maxsize=64)
-def _secret_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
-    alternatives = ["".join(map(_char_forms, s)) for s in sorted(secrets, key=len, reverse=True) if s]
-    return re.compile("|".join(alternatives)) if alternatives else None
-
-
-def _mask_tail(text: str, secret: str) -> str:
-    lead = secret[: min(_MIN_SECRET, len(secret))]
-    i = text.find(lead, max(0, len(text) - len(secret) + 1))
-    while i != -1:
-        if secret.startswith(text[i:]):
-            return text[:i] + MASK
-        i = text.find(lead, i + 1)
-    return text
+# ---------------------------------------------------------------- the reply
 
 
 class Headers(Mapping[str, str]):
@@ -237,9 +90,6 @@ class Headers(Mapping[str, str]):
         return f"Headers({list(self._shown)!r})"
 
 
-# ---------------------------------------------------------------- the reply
-
-
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Reply:
     """What came back. `content` is bounded by `max_read`; `exchange` is the redacted record for evidence."""
@@ -270,72 +120,6 @@ class Reply:
         )
 
 
-_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # read as signed bytes: +1 opens, -1 closes
-
-
-def _too_deep(text: str, limit: int) -> bool:
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).encode("ascii")
-    return max(accumulate(array("b", brackets.translate(_STEP))), default=0) > limit
-
-
-def _no_constant(name: str) -> JSON:
-    raise ValueError(f"response body is not JSON: {name} is not a JSON value")
-
-
-def parse_json(content: bytes, *, truncated: bool = False, max_depth: int = MAX_JSON_DEPTH) -> JSON:
-    """Parse a response body as strict JSON (UTF-8, no NaN, at most `max_depth` levels); else ValueError."""
-    if truncated:
-        raise ValueError(f"response body was cut at the read limit ({len(content)} bytes); raise max_read")
-    if not content.strip():
-        raise ValueError("response body is empty, not JSON")
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"response body is not valid UTF-8 (byte {e.start}: {e.reason})") from None
-    if _too_deep(text, max_depth):
-        raise ValueError(f"response body nests deeper than {max_depth} levels; refusing to parse it")
-    try:
-        return jsonlib.loads(text, parse_constant=_no_constant)
-    except jsonlib.JSONDecodeError as e:
-        raise ValueError(f"response body is not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except RecursionError:  # pragma: no cover - the depth check runs first
-        raise ValueError("response body nests too deep to parse") from None
-
-
-# ---------------------------------------------------------------- bounded decoding
-
-
-class _Inflater:
-    """gzip/deflate decoding that never yields more than asked for (zip bombs stop at the read limit)."""
-
-    def __init__(self, coding: str) -> None:
-        self.coding = coding
-        self._wbits = 16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        self._obj = zlib.decompressobj(self._wbits)
-        self._started = False
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """Decode `data` to at most `limit` (>= 1) bytes; hitting it means the body is over the limit."""
-        if not self._started and self._wbits == zlib.MAX_WBITS and data and (data[0] & 0x0F) != 8:
-            self._wbits = -zlib.MAX_WBITS  # 'deflate' sent as a raw stream, as some servers do
-            self._obj = zlib.decompressobj(self._wbits)
-        self._started = True
-        out = self._obj.decompress(data, limit)
-        # a gzip body may hold several members one after another
-        while self._wbits > zlib.MAX_WBITS and self._obj.eof and self._obj.unused_data and len(out) < limit:
-            rest = self._obj.unused_data
-            self._obj = zlib.decompressobj(self._wbits)
-            out += self._obj.decompress(rest, limit - len(out))
-        return out
-
-    def finished(self) -> bool:
-        return self._obj.eof or not self._started
-
-
 # ---------------------------------------------------------------- the client
 
 
@@ -355,14 +139,8 @@ class Client:
         total_budget_s: float | None = None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self._redactor = _Redactor(token, secret_headers)
         self._default_headers = dict(default_headers or {})
-        # Values of secret headers sent with every request are masked wherever a target echoes them.
-        self._redactor.secrets += tuple(
-            v
-            for k, v in self._default_headers.items()
-            if self._redactor.is_secret(k) and len(v) >= _MIN_SECRET
-        )
+        self._redactor = Redactor(token, secret_headers, self._default_headers)
         self._token = token or None
         self._base = _check_base_url(base_url, self._redactor)
         for name, value in (("timeout", timeout), ("max_read", max_read), ("retry_budget_s", retry_budget_s)):
@@ -382,8 +160,8 @@ class Client:
         self._session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._session.headers.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
-        self._session.mount("http://", _Adapter())
-        self._session.mount("https://", _Adapter())
+        self._session.mount("http://", Adapter())
+        self._session.mount("https://", Adapter())
 
     @property
     def base_url(self) -> str:
@@ -490,11 +268,13 @@ class Client:
                 requests.Request(method, url, headers=headers, data=payload)
             )
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as e:
-            raise ValueError(f"cannot send {method} {shown_url}: {self._one_line(e)}") from None
+            raise ValueError(f"cannot send {method} {shown_url}: {self._redactor.one_line(e)}") from None
         pairs = [(k, v if isinstance(v, str) else v.decode("latin-1")) for k, v in prepared.headers.items()]
-        extra = self._sent_secrets(pairs)
+        extra = self._redactor.sent_secrets(pairs)
         final_url = prepared.url or url
-        body_text, body_cut = (None, False) if payload is None else self._record(payload, extra)
+        body_text, body_cut = (
+            (None, False) if payload is None else self._redactor.record(payload, extra, self.record_limit)
+        )
         record = RecordedRequest(
             method=method,
             url=self._redactor.text(final_url, extra),
@@ -503,7 +283,9 @@ class Client:
             body_truncated=body_cut,
             body_size=len(payload or b""),
         )
-        curl = self._curl(method, final_url, pairs, payload, extra)
+        curl = self._redactor.curl(
+            method, final_url, pairs, payload, extra, token=self._token, record_limit=self.record_limit
+        )
 
         def fail(error: TargetError, response: RecordedResponse | None = None) -> TargetError:
             self.last_exchange = Exchange(
@@ -518,27 +300,27 @@ class Client:
 
         started = time.monotonic()
         self.requests_sent += 1
-        with _Deadline(budget) as deadline:
+        with Deadline(budget) as deadline:
             try:
                 resp = self._session.send(
                     prepared, stream=True, allow_redirects=False, timeout=(budget, budget), verify=True
                 )
             except requests.exceptions.RequestException as e:
-                raise fail(self._send_failure(e, deadline, method, shown_url)) from None
+                raise fail(send_failure(e, deadline, method, shown_url, self._redactor)) from None
             except OSError as e:
-                raise fail(self._send_failure(e, deadline, method, shown_url)) from None
+                raise fail(send_failure(e, deadline, method, shown_url, self._redactor)) from None
             try:
-                content, truncated = self._read_body(resp, method, deadline)
+                content, truncated = read_body(resp, method, deadline, self.max_read)
             except (urllib3.exceptions.HTTPError, OSError, zlib.error, TargetError) as e:
                 partial = self._record_response(resp, b"", False, time.monotonic() - started, extra)
                 if deadline.fired or deadline.expired():
-                    err: TargetError = _deadline_error(method, shown_url, budget)
+                    err: TargetError = deadline_error(method, shown_url, budget)
                 elif isinstance(e, TargetError):
                     err = e
                 else:
                     err = TargetError(
                         f"{method} {shown_url}: the connection broke while reading the body "
-                        f"({self._one_line(e)}); check the target's logs"
+                        f"({self._redactor.one_line(e)}); check the target's logs"
                     )
                 raise fail(err, partial) from None
             finally:
@@ -564,26 +346,10 @@ class Client:
             exchange=exchange,
         )
 
-    def _sent_secrets(self, pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-        """Values of secret headers in this request, searched for in everything recorded."""
-        out: list[str] = []
-        for name, value in pairs:
-            if self._redactor.is_secret(name):
-                for v in (value, value.partition(" ")[2]):
-                    if len(v) >= _MIN_SECRET:
-                        out.append(v)
-        return tuple(out)
-
-    def _record(self, data: bytes, extra: Sequence[str], *, cut_tail: bool = False) -> tuple[str, bool]:
-        text = self._redactor.text(data.decode("utf-8", errors="replace"), extra, cut_tail=cut_tail)
-        if len(text) > self.record_limit:
-            return text[: self.record_limit], True
-        return text, False
-
     def _record_response(
         self, resp: requests.Response, content: bytes, truncated: bool, elapsed: float, extra: Sequence[str]
     ) -> RecordedResponse:
-        body, cut = self._record(content, extra, cut_tail=truncated)
+        body, cut = self._redactor.record(content, extra, self.record_limit, cut_tail=truncated)
         return RecordedResponse(
             status=resp.status_code,
             reason=self._redactor.text(resp.reason or "", extra),
@@ -593,110 +359,6 @@ class Client:
             body_size=len(content),
             elapsed_s=elapsed,
         )
-
-    def _read_body(self, resp: requests.Response, method: str, deadline: _Deadline) -> tuple[bytes, bool]:
-        """Stream the body until EOF, the read limit or the deadline, decoding gzip/deflate as it comes."""
-        if method == "HEAD" or resp.status_code in (204, 304) or 100 <= resp.status_code < 200:
-            if deadline.fired:  # the headers were cut short by the watchdog
-                raise TargetError("deadline")
-            return b"", False
-        raw: urllib3.HTTPResponse = resp.raw
-        coding = (resp.headers.get("Content-Encoding") or "").strip().lower()
-        inflater = _Inflater(coding) if coding in ("gzip", "x-gzip", "deflate") else None
-        out = bytearray()
-        raw_read = 0
-        while True:
-            if deadline.expired():
-                raise TargetError("deadline")  # replaced by the caller's message
-            chunk = raw.read1(_CHUNK, decode_content=False)
-            if not chunk:
-                break
-            raw_read += len(chunk)
-            piece = chunk if inflater is None else inflater.feed(chunk, self.max_read - len(out) + 1)
-            out += piece
-            if len(out) > self.max_read or raw_read > self.max_read:
-                return bytes(out[: self.max_read]), True
-        if deadline.fired:
-            raise TargetError("deadline")
-        if inflater is not None and not inflater.finished():
-            raise zlib.error(f"the {coding} body ends before its compressed stream does")
-        return bytes(out), False
-
-    def _send_failure(self, e: BaseException, deadline: _Deadline, method: str, url: str) -> TargetError:
-        cause = _root_cause(e)
-        if isinstance(cause, urllib3.exceptions.NameResolutionError):
-            return TargetUnreachable(f"cannot resolve the host of {url}; check the base URL")
-        # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, so it is asked about first
-        if isinstance(cause, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
-            return TargetUnreachable(
-                f"cannot connect to {url}: {_os_reason(cause)}; "
-                "check the base URL and that the service is running"
-            )
-        if isinstance(cause, urllib3.exceptions.ConnectTimeoutError) or isinstance(
-            e, requests.exceptions.ConnectTimeout
-        ):
-            return TargetUnreachable(
-                f"cannot connect to {url}: no answer within {deadline.seconds:g} s; "
-                "check the base URL and that the service is running"
-            )
-        if deadline.fired or isinstance(e, requests.exceptions.Timeout):
-            return _deadline_error(method, url, deadline.seconds)
-        return TargetError(
-            f"{method} {url}: the target's answer is not usable HTTP ({self._one_line(cause)}); "
-            "check the target's logs"
-        )
-
-    def _one_line(self, e: BaseException) -> str:
-        text = self._redactor.text(f"{type(e).__name__}: {e}")
-        text = " ".join(text.split())
-        return text if len(text) <= 200 else text[:197] + "..."
-
-    # -------------------------------------------------------------- curl
-
-    def _curl(
-        self,
-        method: str,
-        url: str,
-        pairs: Sequence[tuple[str, str]],
-        payload: bytes | None,
-        extra: Sequence[str],
-    ) -> str:
-        parts = ["curl", "-sS", "-i", "--globoff", "--path-as-is"]
-        parts += ["--head"] if method == "HEAD" else ["-X", shlex.quote(method)]
-        parts.append(shlex.quote(self._redactor.text(url, extra)))
-        left_out: list[str] = []
-        for name, value in pairs:
-            low = name.lower()
-            if low == "host" or (low == "content-length" and payload is not None):
-                continue  # curl derives these from the URL and --data-binary
-            if low == "authorization" and self._token and value == f"Bearer {self._token}":
-                parts.append(f'-H "{name}: Bearer ${TOKEN_ENV}"')
-            elif self._redactor.is_secret(name):
-                left_out.append(name)
-            else:
-                header = f"{name}: {self._redactor.text(value, extra)}" if value else f"{name};"
-                parts.append("-H " + shlex.quote(header))
-        prefix, note = "", ""
-        if payload is not None:
-            text = self._redactor.text(payload.decode("utf-8", errors="replace"), extra)
-            if len(payload) > max(self.record_limit, 1):
-                parts.append("--data-binary @request-body.bin")
-                note = f"  # save the {len(payload)}-byte request body as request-body.bin"
-            elif text.encode("utf-8") == payload and "\x00" not in text:
-                parts.append("--data-binary " + shlex.quote(text))
-            else:  # binary: octal escapes through printf keep every byte, in any POSIX shell
-                prefix = "printf '" + "".join(f"\\{b:03o}" for b in payload) + "' | "
-                parts.append("--data-binary @-")
-        if left_out:
-            note += "  # secret headers left out: " + ", ".join(left_out)
-        return prefix + " ".join(parts) + note
-
-
-def _deadline_error(method: str, url: str, seconds: float) -> TargetError:
-    return TargetError(
-        f"{method} {url}: no complete answer within the {seconds:g} s deadline (hung, or dripping data); "
-        "raise the timeout if the target is only slow"
-    )
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -715,37 +377,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _os_reason(e: BaseException) -> str:
-    """'connection refused' and the like, from the OSError behind a failed connect."""
-    seen: set[int] = set()
-    current: BaseException | None = e
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror.lower()
-        current = current.__cause__ or current.__context__
-    return "the connection failed"
-
-
-def _root_cause(e: BaseException) -> BaseException:
-    """The innermost reason behind requests' and urllib3's wrappers."""
-    seen: set[int] = set()
-    while id(e) not in seen:
-        seen.add(id(e))
-        inner: BaseException | None = None
-        if isinstance(e, urllib3.exceptions.MaxRetryError) and e.reason is not None:
-            inner = e.reason
-        elif e.args and isinstance(e.args[0], BaseException):
-            inner = e.args[0]
-        elif isinstance(e, urllib3.exceptions.ProtocolError) and len(e.args) > 1:
-            inner = e.args[1] if isinstance(e.args[1], BaseException) else None
-        if inner is None:
-            return e
-        e = inner
-    return e
-
-
-def _check_base_url(base_url: str, redactor: _Redactor) -> str:
+def _check_base_url(base_url: str, redactor: Redactor) -> str:
     shown = redactor.text(base_url)
     try:
         parts = urlsplit(base_url.strip())

@@ -1,0 +1,276 @@
+"""The client's transport plumbing: a hard deadline per attempt, bounded reads and decoding, why sends fail.
+
+Private to the target wing: `client.py` is its only user. Nothing here records anything; what it reports
+about a failure is masked by the client's `Redactor`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import re
+import socket
+import threading
+import time
+import zlib
+from array import array
+from itertools import accumulate
+from typing import TYPE_CHECKING, Final
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from conformance.errors import TargetError, TargetUnreachable
+
+if TYPE_CHECKING:
+    from conformance.results import JSON
+    from conformance.target.redaction import Redactor
+
+MAX_JSON_DEPTH: Final = 256  # deeper bodies are refused: later consumers (jsonschema) recurse per level
+_CHUNK = 64 * 1024
+
+# ---------------------------------------------------------------- watchdog: a hard deadline per attempt
+
+_local = threading.local()
+
+
+class Deadline:
+    """Shuts the connection's socket down when the attempt's time is up, wherever the read is blocked."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.fired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def expired(self) -> bool:
+        return self.fired or time.monotonic() >= self.at
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                self._cut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to unblock
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> Deadline:
+        _local.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _local.deadline = None
+
+
+def _watch_current(sock: socket.socket | None) -> None:
+    deadline: Deadline | None = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
+        _watch_current(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
+        _watch_current(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class Adapter(HTTPAdapter):
+    """A requests adapter whose connections hand their socket to the current `Deadline`."""
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        # a fresh dict: the module-level default is shared with every other PoolManager
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+# ---------------------------------------------------------------- bounded reads and decoding
+
+
+class _Inflater:
+    """gzip/deflate decoding that never yields more than asked for (zip bombs stop at the read limit)."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._wbits = 16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._obj = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode `data` to at most `limit` (>= 1) bytes; hitting it means the body is over the limit."""
+        if not self._started and self._wbits == zlib.MAX_WBITS and data and (data[0] & 0x0F) != 8:
+            self._wbits = -zlib.MAX_WBITS  # 'deflate' sent as a raw stream, as some servers do
+            self._obj = zlib.decompressobj(self._wbits)
+        self._started = True
+        out = self._obj.decompress(data, limit)
+        # a gzip body may hold several members one after another
+        while self._wbits > zlib.MAX_WBITS and self._obj.eof and self._obj.unused_data and len(out) < limit:
+            rest = self._obj.unused_data
+            self._obj = zlib.decompressobj(self._wbits)
+            out += self._obj.decompress(rest, limit - len(out))
+        return out
+
+    def finished(self) -> bool:
+        return self._obj.eof or not self._started
+
+
+def read_body(resp: requests.Response, method: str, deadline: Deadline, max_read: int) -> tuple[bytes, bool]:
+    """Stream the body until EOF, the read limit or the deadline, decoding gzip/deflate as it comes."""
+    if method == "HEAD" or resp.status_code in (204, 304) or 100 <= resp.status_code < 200:
+        if deadline.fired:  # the headers were cut short by the watchdog
+            raise TargetError("deadline")
+        return b"", False
+    raw: urllib3.HTTPResponse = resp.raw
+    coding = (resp.headers.get("Content-Encoding") or "").strip().lower()
+    inflater = _Inflater(coding) if coding in ("gzip", "x-gzip", "deflate") else None
+    out = bytearray()
+    raw_read = 0
+    while True:
+        if deadline.expired():
+            raise TargetError("deadline")  # replaced by the caller's message
+        chunk = raw.read1(_CHUNK, decode_content=False)
+        if not chunk:
+            break
+        raw_read += len(chunk)
+        piece = chunk if inflater is None else inflater.feed(chunk, max_read - len(out) + 1)
+        out += piece
+        if len(out) > max_read or raw_read > max_read:
+            return bytes(out[:max_read]), True
+    if deadline.fired:
+        raise TargetError("deadline")
+    if inflater is not None and not inflater.finished():
+        raise zlib.error(f"the {coding} body ends before its compressed stream does")
+    return bytes(out), False
+
+
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # read as signed bytes: +1 opens, -1 closes
+
+
+def _too_deep(text: str, limit: int) -> bool:
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).encode("ascii")
+    return max(accumulate(array("b", brackets.translate(_STEP))), default=0) > limit
+
+
+def _no_constant(name: str) -> JSON:
+    raise ValueError(f"response body is not JSON: {name} is not a JSON value")
+
+
+def parse_json(content: bytes, *, truncated: bool = False, max_depth: int = MAX_JSON_DEPTH) -> JSON:
+    """Parse a response body as strict JSON (UTF-8, no NaN, at most `max_depth` levels); else ValueError."""
+    if truncated:
+        raise ValueError(f"response body was cut at the read limit ({len(content)} bytes); raise max_read")
+    if not content.strip():
+        raise ValueError("response body is empty, not JSON")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"response body is not valid UTF-8 (byte {e.start}: {e.reason})") from None
+    if _too_deep(text, max_depth):
+        raise ValueError(f"response body nests deeper than {max_depth} levels; refusing to parse it")
+    try:
+        return jsonlib.loads(text, parse_constant=_no_constant)
+    except jsonlib.JSONDecodeError as e:
+        raise ValueError(f"response body is not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:  # pragma: no cover - the depth check runs first
+        raise ValueError("response body nests too deep to parse") from None
+
+
+# ---------------------------------------------------------------- why an attempt failed
+
+
+def send_failure(
+    e: BaseException, deadline: Deadline, method: str, url: str, redactor: Redactor
+) -> TargetError:
+    """The error to raise when sending failed: unreachable, past the deadline, or not usable HTTP."""
+    cause = _root_cause(e)
+    if isinstance(cause, urllib3.exceptions.NameResolutionError):
+        return TargetUnreachable(f"cannot resolve the host of {url}; check the base URL")
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, so it is asked about first
+    if isinstance(cause, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+        return TargetUnreachable(
+            f"cannot connect to {url}: {_os_reason(cause)}; "
+            "check the base URL and that the service is running"
+        )
+    if isinstance(cause, urllib3.exceptions.ConnectTimeoutError) or isinstance(
+        e, requests.exceptions.ConnectTimeout
+    ):
+        return TargetUnreachable(
+            f"cannot connect to {url}: no answer within {deadline.seconds:g} s; "
+            "check the base URL and that the service is running"
+        )
+    if deadline.fired or isinstance(e, requests.exceptions.Timeout):
+        return deadline_error(method, url, deadline.seconds)
+    return TargetError(
+        f"{method} {url}: the target's answer is not usable HTTP ({redactor.one_line(cause)}); "
+        "check the target's logs"
+    )
+
+
+def deadline_error(method: str, url: str, seconds: float) -> TargetError:
+    return TargetError(
+        f"{method} {url}: no complete answer within the {seconds:g} s deadline (hung, or dripping data); "
+        "raise the timeout if the target is only slow"
+    )
+
+
+def _os_reason(e: BaseException) -> str:
+    """'connection refused' and the like, from the OSError behind a failed connect."""
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror.lower()
+        current = current.__cause__ or current.__context__
+    return "the connection failed"
+
+
+def _root_cause(e: BaseException) -> BaseException:
+    """The innermost reason behind requests' and urllib3's wrappers."""
+    seen: set[int] = set()
+    while id(e) not in seen:
+        seen.add(id(e))
+        inner: BaseException | None = None
+        if isinstance(e, urllib3.exceptions.MaxRetryError) and e.reason is not None:
+            inner = e.reason
+        elif e.args and isinstance(e.args[0], BaseException):
+            inner = e.args[0]
+        elif isinstance(e, urllib3.exceptions.ProtocolError) and len(e.args) > 1:
+            inner = e.args[1] if isinstance(e.args[1], BaseException) else None
+        if inner is None:
+            return e
+        e = inner
+    return e
