@@ -116,7 +116,9 @@ def _parser() -> _Parser:
     derive.add_argument("--out", default="specs", help="output directory (default: specs)")
 
     lint = sub.add_parser("lint", help="report problems on a doc page with line numbers")
-    lint.add_argument("page", help="the doc page (.md)")
+    lint_what = lint.add_mutually_exclusive_group(required=True)
+    lint_what.add_argument("page", nargs="?", help="the doc page (.md)")
+    lint_what.add_argument("--list", action="store_true", help="list the lint rules and exit")
 
     serve = sub.add_parser("serve", help="serve the reference implementation on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -333,12 +335,17 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.contract.lint import lint_page
+    from conformance.contract.lint import lint_page, rules
+    from conformance.contract.spec import Severity
 
+    if args.list:
+        for r in rules():
+            print(f"{r.code:<24} {r.severity:<8} {r.description}", file=out)
+        return EXIT_OK
     notes = lint_page(args.page)
     for n in notes:
         print(f"{n.where.file}:{n.where.line}: {n.severity} {n.code} {n.message}", file=out)
-    errors = sum(n.severity == "error" for n in notes)
+    errors = sum(n.severity == Severity.ERROR for n in notes)
     print(f"{len(notes)} findings, {errors} errors", file=out)
     return EXIT_FAIL if errors else EXIT_OK
 

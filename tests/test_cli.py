@@ -139,6 +139,25 @@ def test_lint_seed_exits_1_with_line_numbers():
     assert "DOC-ODATA-NAMESPACE" in out
 
 
+def test_lint_list_prints_every_rule_and_exits_0():
+    from conformance.contract.lint import rules
+
+    code, out, err = call("lint", "--list")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == len(rules())
+    for r, line in zip(rules(), lines, strict=True):
+        assert line.split(None, 2) == [r.code, r.severity.value, r.description]
+
+
+@pytest.mark.parametrize("argv", [["lint"], ["lint", "--list", str(SEED_PAGE)]])
+def test_lint_needs_a_page_or_list(argv):
+    code, out, err = call(*argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+
+
 def test_lint_malformed_page_exits_2(tmp_path):
     page = tmp_path / "broken.md"
     page.write_text("# Create thing\n\n## HTTP request\n\nno block here\n")

@@ -96,6 +96,8 @@ def room_of(path: Path) -> str:
     if len(rel.parts) == 1:
         return rel.stem
     if rel.parts[0] == "contract":
+        if len(rel.parts) > 2:  # a package inside the wing (contract/lint/) is one room
+            return f"contract.{rel.parts[1]}"
         return "contract" if rel.stem == "__init__" else f"contract.{rel.stem}"
     return rel.parts[0]
 

@@ -1,11 +1,15 @@
-"""Doc lint (`conformance.contract.lint`): the seed page's findings, one synthetic page per rule, a clean page."""
+"""Doc lint (`conformance.contract.lint`): the seed page's findings, one synthetic page per rule, a clean
+page, the rule registry."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import random
+import re
 import uuid
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,11 @@ from conformance.contract.lint import (
     is_placeholder_value,
     lint_page,
     lint_text,
+    rules,
 )
-from conformance.contract.spec import ContractNote, DocLocation
-from conformance.errors import DocParseError
+from conformance.contract.lint.base import RULES, Hit, LintContext, rule
+from conformance.contract.spec import ContractNote, DocLocation, Severity
+from conformance.errors import CheckDefinitionError, DocParseError
 from tests.seed_spec import SEED_SPEC
 
 ROOT = Path(__file__).resolve().parent
@@ -109,7 +115,7 @@ def test_crlf_page_gives_the_same_lines():
 
 def test_spec_notes_are_passed_through():
     extra = ContractNote(
-        severity="info",
+        severity=Severity.INFO,
         code="DERIVE-WEAK",
         message="success status taken from the example",
         where=DocLocation(file=SEED_PAGE.name, line=56, section="Response"),
@@ -137,6 +143,72 @@ def test_lint_case(case):
 def test_every_code_has_a_synthetic_case():
     covered = {e["code"] for c in CASES for e in c["expected"]}
     assert covered == set(CODES)
+
+
+# -- the rule registry ----------------------------------------------------------------------
+
+
+def _declared_codes() -> list[str]:
+    """The code of every `@rule(...)` decorator in the lint package's sources."""
+    codes = []
+    for path in sorted(Path(lint.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                for deco in node.decorator_list:
+                    if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "rule":
+                        arg = deco.args[0]
+                        assert isinstance(arg, ast.Constant), f"{node.name}: the code must be a literal"
+                        codes.append(arg.value)
+    return codes
+
+
+def test_every_code_has_exactly_one_rule_with_a_description():
+    declared = Counter(_declared_codes())
+    assert all(n == 1 for n in declared.values()), declared
+    sources = "".join(p.read_text(encoding="utf-8") for p in Path(lint.__file__).parent.glob("*.py"))
+    mentioned = set(re.findall(r'"(DOC-[A-Z]+(?:-[A-Z]+)*)"', sources))
+    produced = {e["code"] for c in CASES for e in c["expected"]} | {code for _, code, _ in SEED_EXPECTED}
+    assert set(declared) == set(RULES) == set(CODES) == mentioned | produced
+    assert [r.code for r in rules()] == sorted(RULES)
+    for r in rules():
+        assert isinstance(r.severity, Severity)
+        assert r.description[0].isupper(), r
+        assert r.description.endswith("."), r
+        assert r.description.count(". ") == 0, f"{r.code}: one sentence"
+        assert CODES[r.code] is r.severity
+
+
+def test_duplicate_and_malformed_codes_are_refused():
+    before = dict(RULES)
+
+    def again(ctx: LintContext) -> Iterator[Hit]:
+        yield from ()
+
+    with pytest.raises(CheckDefinitionError, match="DOC-TODO is declared twice"):
+        rule("DOC-TODO", Severity.WARNING, "Another TODO rule.")(again)
+    with pytest.raises(CheckDefinitionError, match="must look like"):
+        rule("todo", Severity.WARNING, "A lower-case code.")(again)
+    with pytest.raises(CheckDefinitionError, match="description"):
+        rule("DOC-NEW", Severity.WARNING, " ")(again)
+    assert before == RULES
+
+
+def test_a_new_rule_is_one_function_and_the_engine_stamps_it():
+    @rule("DOC-TEST-TITLE", Severity.INFO, "The page has a title heading.")
+    def title(ctx: LintContext) -> Iterator[Hit]:
+        yield Hit(line=ctx.page.headings[0].line, message="a title", anchor="t")
+        yield Hit(line=ctx.page.headings[0].line, message="a loud title", severity=Severity.ERROR)
+
+    try:
+        notes = [n for n in lint_page(CASES_DIR / "clean.md") if n.code == "DOC-TEST-TITLE"]
+    finally:
+        del RULES["DOC-TEST-TITLE"]
+    assert [(n.severity, n.message, n.where.anchor) for n in notes] == [
+        (Severity.ERROR, "a loud title", ""),
+        (Severity.INFO, "a title", "t"),
+    ]
+    assert notes[0].where.file == "clean.md"
+    assert notes[0].where.section
 
 
 # -- building blocks ------------------------------------------------------------------------
@@ -195,8 +267,8 @@ def test_missing_page_raises_doc_parse_error(tmp_path):
 
 def test_exit_code_rule():
     where = DocLocation(file="x.md", line=1)
-    warn = ContractNote(severity="warning", code="DOC-TODO", message="m", where=where)
-    err = ContractNote(severity="error", code="DOC-EXAMPLE-SCHEMA", message="m", where=where)
+    warn = ContractNote(severity=Severity.WARNING, code="DOC-TODO", message="m", where=where)
+    err = ContractNote(severity=Severity.ERROR, code="DOC-EXAMPLE-SCHEMA", message="m", where=where)
     assert exit_code(()) == 0
     assert exit_code((warn,)) == 0
     assert exit_code((warn, err)) == 1

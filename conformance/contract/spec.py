@@ -30,6 +30,14 @@ class Level(StrEnum):
     MAY = "MAY"
 
 
+class Severity(StrEnum):
+    """How much a doc-lint note matters: an error makes `conformance lint` exit 1."""
+
+    ERROR = "error"  # the page contradicts itself or its own contract
+    WARNING = "warning"  # the page is unfinished or an example detail is wrong; the contract stands
+    INFO = "info"  # worth knowing, nothing to fix
+
+
 class How(StrEnum):
     """How a fact was found on the page."""
 
@@ -144,7 +152,7 @@ class Operation:
 class ContractNote:
     """A doc-lint finding: something on the page a reader of the verdict should know."""
 
-    severity: str  # "error", "warning" or "info"
+    severity: Severity
     code: str  # stable, e.g. "DOC-TODO"
     message: str
     where: DocLocation
@@ -323,7 +331,10 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
         landmarks=tuple(DocLocation(**m) for m in data.get("landmarks", ())),
         notes=tuple(
             ContractNote(
-                severity=n["severity"], code=n["code"], message=n["message"], where=DocLocation(**n["where"])
+                severity=Severity(n["severity"]),
+                code=n["code"],
+                message=n["message"],
+                where=DocLocation(**n["where"]),
             )
             for n in data.get("notes", ())
         ),
@@ -343,6 +354,7 @@ __all__ = [
     "Level",
     "Operation",
     "Property",
+    "Severity",
     "Spec",
     "documented_odata_types",
     "request_schema",
