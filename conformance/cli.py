@@ -219,10 +219,9 @@ class Terminal:
                 self._line(f"note: {note}")
             if written:
                 self._line("reports: " + ", ".join(str(p) for p in written))
-        verdict = {"pass": "CONFORMANT", "fail": "NOT CONFORMANT", "error": "UNDECIDED"}[run.verdict]
         self._line(
-            f"verdict: {verdict} ({totals['pass']} passed, {totals['fail']} failed, "
-            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})"
+            f"verdict: {run.verdict.text} ({totals['pass']} passed, {totals['fail']} failed, "
+            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.verdict.exit_code})"
         )
 
     def say(self, text: str) -> None:
