@@ -13,7 +13,7 @@ from conformance.errors import (
     TargetError,
     TargetUnreachable,
 )
-from conformance.results import CheckResult, Finding, RunResult, Status
+from conformance.results import CheckResult, Finding, RunResult, Status, Verdict
 
 __all__ = [
     "CheckDefinitionError",
@@ -31,5 +31,6 @@ __all__ = [
     "Status",
     "TargetError",
     "TargetUnreachable",
+    "Verdict",
     "load_config",
 ]

@@ -16,21 +16,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import secrets
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from conformance.config import FORMATS, cache_dir, load_config
+from conformance.config import FORMATS, OPTIONS, cache_dir, load_options
 from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError
 from conformance.results import RunResult, Status
 from conformance.runner import Progress
+from conformance.session import load_run_spec, open_target
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
-PACKAGED_SPEC = "outboundSharedUserProfile.openapi.yaml"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +53,9 @@ def _parser() -> _Parser:
     run.add_argument("--spec", help="doc page (.md) or derived .openapi.yaml (default: the packaged seed)")
     run.add_argument("--token", help="bearer token (prefer the CONFORMANCE_TOKEN environment variable)")
     run.add_argument("--report-dir", help="where reports go (default: reports)")
-    run.add_argument("--format", dest="formats", help=f"comma-separated: {','.join(FORMATS)} (default: all)")
+    run.add_argument(
+        "--format", metavar="FORMATS", help=f"comma-separated: {','.join(FORMATS)} (default: all)"
+    )
     run.add_argument("--timeout", type=str, help="seconds per request (default: 10)")
     run.add_argument("--strict", action="store_const", const=True, help="SHOULD failures count too")
     run.add_argument("--seed", help="seed for generated tests (default: random, always reported)")
@@ -62,35 +63,29 @@ def _parser() -> _Parser:
     run.add_argument(
         "--accept-odata-type",
         action="append",
-        dest="accept_odata_types",
         metavar="VALUE",
         help="also accept this @odata.type (repeatable), e.g. #microsoft.graph.outboundSharedUserProfile",
     )
     run.add_argument(
         "--secret-header",
         action="append",
-        dest="secret_headers",
         metavar="NAME",
         help="mask this header in every output (repeatable)",
     )
     run.add_argument(
         "--header",
         action="append",
-        dest="headers",
         metavar="'NAME: VALUE'",
         help="send this header with every request (repeatable); name it in --secret-header to mask it",
     )
     run.add_argument(
         "--path-param",
         action="append",
-        dest="path_params",
         metavar="NAME=VALUE",
         help="value for a {placeholder} in the documented path, e.g. --path-param id=8f1c... (repeatable)",
     )
-    run.add_argument(
-        "--check", action="append", dest="select", metavar="ID", help="run only these ids (ID* = prefix)"
-    )
-    run.add_argument("--skip-check", action="append", dest="skip", metavar="ID", help="do not run these ids")
+    run.add_argument("--check", action="append", metavar="ID", help="run only these ids (ID* = prefix)")
+    run.add_argument("--skip-check", action="append", metavar="ID", help="do not run these ids")
     run.add_argument(
         "--fault",
         action="append",
@@ -133,22 +128,6 @@ def _parser() -> _Parser:
     checks.add_argument("--spec", help="bind to this spec instead of the packaged seed")
     checks.add_argument("--markdown", action="store_true", help="print the README table")
     return parser
-
-
-def packaged_spec_path() -> Path:
-    return Path(__file__).resolve().parent / "data" / PACKAGED_SPEC
-
-
-def _load(spec: str | None) -> tuple[Spec, str]:
-    from conformance.contract.openapi import load_spec
-
-    path = Path(spec) if spec else packaged_spec_path()
-    loaded = load_spec(path)
-    if path.suffix.lower() in {".md", ".markdown"} and not loaded.notes:
-        from conformance.contract.lint import lint_page
-
-        loaded = dataclasses.replace(loaded, notes=lint_page(path, loaded))
-    return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
 
 
 def _check_report_dir(directory: str) -> Path:
@@ -221,10 +200,9 @@ class Terminal:
                 self._line(f"note: {note}")
             if written:
                 self._line("reports: " + ", ".join(str(p) for p in written))
-        verdict = {"pass": "CONFORMANT", "fail": "NOT CONFORMANT", "error": "UNDECIDED"}[run.verdict]
         self._line(
-            f"verdict: {verdict} ({totals['pass']} passed, {totals['fail']} failed, "
-            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.exit_code})"
+            f"verdict: {run.verdict.text} ({totals['pass']} passed, {totals['fail']} failed, "
+            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.verdict.exit_code})"
         )
 
     def say(self, text: str) -> None:
@@ -246,72 +224,31 @@ class Terminal:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.checks.fuzz import keep_caches_in
     from conformance.reporters import write_reports
-    from conformance.runner import run
+    from conformance.runner import plan, run
 
-    flags = {
-        name: getattr(args, name)
-        for name in (
-            "target",
-            "spec",
-            "token",
-            "report_dir",
-            "formats",
-            "timeout",
-            "strict",
-            "seed",
-            "examples",
-            "accept_odata_types",
-            "secret_headers",
-            "headers",
-            "path_params",
-            "select",
-            "skip",
-            "verbosity",
-        )
-    }
-    config = load_config(flags)
-    spec, spec_file = _load(config.spec)
-    from conformance.runner import plan
-
+    config = load_options({name: getattr(args, name.replace("-", "_")) for name in OPTIONS})
+    spec, spec_file = load_run_spec(config.spec)
     checks = plan(spec, config)  # unknown check ids fail here, before anything is started
     report_dir = _check_report_dir(config.report_dir)
-    if args.fault and config.target:
-        raise ConfigError(
-            "--fault applies to the embedded reference implementation only; drop --target or --fault"
-        )
     term = Terminal(out, config.verbosity)
-    from conformance.checks.fuzz import keep_caches_in
-
     keep_caches_in(cache_dir() / "hypothesis")  # not a .hypothesis/ folder in the user's working directory
-    server = None
-    token = config.token_value()
-    try:
-        if config.target is None:
-            from conformance.reference.server import ReferenceServer
-
-            token = token or secrets.token_urlsafe(24)
-            server = ReferenceServer(spec, faults=args.fault, token=token)
-            server.start()
-            base_url = server.url
+    with open_target(config, lambda: spec, faults=args.fault) as target:
+        if target.embedded:
             faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
-            term.say(f"target: embedded reference implementation at {base_url}{faults}")
-        else:
-            base_url = config.target
+            term.say(f"target: embedded reference implementation at {target.url}{faults}")
         term.say(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
         result = run(
             spec,
             config,
-            base_url=base_url,
+            base_url=target.url,
             spec_file=spec_file,
-            token=token,
+            token=target.token,
             progress=term.progress,
             checks=checks,
             on_case=term.case,
         )
-    finally:
-        if server is not None:
-            server.stop()
     try:
         written = write_reports(result, report_dir, config.formats)
     except OSError as exc:
@@ -360,7 +297,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port} is not a port number (0-65535)")
-    spec, spec_file = _load(args.spec)
+    spec, spec_file = load_run_spec(args.spec)
     server = ReferenceServer(spec, port=args.port, faults=args.fault, token=args.token)
     try:
         server.start()
@@ -387,7 +324,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_checks(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.checks import bind
 
-    spec, _ = _load(args.spec)
+    spec, _ = load_run_spec(args.spec)
     bound = bind(spec)
     if args.markdown:
         print(catalogue_markdown(spec), file=out, end="")

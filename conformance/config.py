@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.contract.spec import Level
 from conformance.errors import ConfigError, did_you_mean
 
 FORMATS = ("json", "junit", "md", "html")
@@ -69,6 +70,11 @@ class Config:
             out[f.name] = value
         return out
 
+    @property
+    def failing_levels(self) -> tuple[Level, ...]:
+        """The levels whose failures fail the run: MUST, and SHOULD too when `strict`."""
+        return (Level.MUST, Level.SHOULD) if self.strict else (Level.MUST,)
+
     def token_value(self) -> str | None:
         return None if self.token is None else self.token.reveal()
 
@@ -82,6 +88,28 @@ class Config:
 
 
 _KEYS = {f.name for f in fields(Config)}
+
+# What the edges call each setting, after their prefix (`--` for the command line, `--conformance-` for
+# pytest) -> the `Config` field it sets. Each edge offers the options it needs and hands their values to
+# `load_options`, so no edge keeps its own name mapping. `verbosity` is the command line's -q/-v.
+OPTIONS: dict[str, str] = {
+    "target": "target",
+    "spec": "spec",
+    "token": "token",
+    "report-dir": "report_dir",
+    "format": "formats",
+    "timeout": "timeout",
+    "strict": "strict",
+    "seed": "seed",
+    "examples": "examples",
+    "accept-odata-type": "accept_odata_types",
+    "secret-header": "secret_headers",
+    "header": "headers",
+    "path-param": "path_params",
+    "check": "select",
+    "skip-check": "skip",
+    "verbosity": "verbosity",
+}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
@@ -203,17 +231,37 @@ def load_config(
     cwd: Path | None = None,
     flag_prefix: str = "--",
 ) -> Config:
-    """Defaults < pyproject < environment < flags (flags whose value is None are not given)."""
-    env = os.environ if env is None else env
+    """Defaults < pyproject < environment < flags, keyed by `Config` field (a None value is not given)."""
+    given = [(name, value, flag_prefix + name.replace("_", "-")) for name, value in (flags or {}).items()]
+    return _layered(given, env, cwd)
+
+
+def load_options(
+    options: Mapping[str, Any],
+    *,
+    prefix: str = "--",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """`load_config` for an edge: `options` maps option names (the keys of `OPTIONS`) to the values given
+    (None = not given); messages name the option as the user typed it, with `prefix`."""
+    for name in options:
+        if name not in OPTIONS:
+            raise ConfigError(f"unknown option {name!r}{did_you_mean(name, OPTIONS)}")
+    return _layered([(OPTIONS[name], value, prefix + name) for name, value in options.items()], env, cwd)
+
+
+def _layered(flags: list[tuple[str, Any, str]], env: Mapping[str, str] | None, cwd: Path | None) -> Config:
+    """The layers under `flags` (field, value, where the user gave it), then the flags, validated."""
     layers: dict[str, Any] = {}
     layers.update(_pyproject_layer(cwd or Path.cwd()))
-    layers.update(_env_layer(env))
-    for name, value in (flags or {}).items():
+    layers.update(_env_layer(os.environ if env is None else env))
+    for name, value, origin in flags:
         if value is None:
             continue
         if name not in _KEYS:
             raise ConfigError(f"unknown setting {name!r}{did_you_mean(name, _KEYS)}")
-        layers[name] = _coerce(name, value, flag_prefix + name.replace("_", "-"))
+        layers[name] = _coerce(name, value, origin)
     return _validate(replace(Config(), **layers))
 
 

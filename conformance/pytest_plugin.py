@@ -9,17 +9,20 @@ not count (no `--conformance-strict`) is reported as xfail, so pytest's exit cod
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
 from conformance.checks import BoundCheck, CheckContext
-from conformance.config import Config, load_config
+from conformance.config import Config, load_options
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
-from conformance.results import CheckResult, Status
+from conformance.results import CheckResult, Status, Verdict
+from conformance.session import load_run_spec, open_target
+
+# The plugin's state for a session, kept on the pytest config (one per session, also under pytester).
+_CONFIG = pytest.StashKey[Config]()  # from the --conformance-* options, loaded once
+_SPEC = pytest.StashKey[Spec]()  # loaded once, on first use
 
 _OPTIONS = {
     "target": "base URL of the implementation (default: the embedded reference implementation)",
@@ -38,7 +41,7 @@ _OPTIONS = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Graph API conformance checks")
     for name, text in _OPTIONS.items():
-        group.addoption(f"--conformance-{name}", dest=f"conformance_{name.replace('-', '_')}", help=text)
+        group.addoption(f"--conformance-{name}", dest=_dest(name), help=text)
     group.addoption(
         "--conformance-strict",
         action="store_true",
@@ -47,43 +50,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _dest(name: str) -> str:
+    return f"conformance_{name.replace('-', '_')}"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance(check_id): a conformance check of the given id")
     for level in Level:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
-    if any(config.getoption(f"conformance_{n.replace('-', '_')}") is not None for n in _OPTIONS):
+    if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
         _config(config)  # bad option values stop the session at once, as one usage error
 
 
 def _config(pyconfig: pytest.Config) -> Config:
-    flags: dict[str, Any] = {}
-    for name in _OPTIONS:
-        value = pyconfig.getoption(f"conformance_{name.replace('-', '_')}")
-        key = {
-            "accept-odata-type": "accept_odata_types",
-            "secret-header": "secret_headers",
-            "header": "headers",
-            "path-param": "path_params",
-        }.get(name, name)
-        flags[key] = value
-    flags["strict"] = True if pyconfig.getoption("conformance_strict") else None
-    try:
-        return load_config(flags, flag_prefix="--conformance-")
-    except HarnessError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    if _CONFIG not in pyconfig.stash:
+        options = {name: pyconfig.getoption(_dest(name)) for name in _OPTIONS}
+        options["strict"] = True if pyconfig.getoption("conformance_strict") else None
+        try:
+            pyconfig.stash[_CONFIG] = load_options(options, prefix="--conformance-")
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return pyconfig.stash[_CONFIG]
 
 
 def _spec(pyconfig: pytest.Config, config: Config) -> Spec:
-    cached: Spec | None = getattr(pyconfig, "_conformance_spec", None)
-    if cached is None:
-        from conformance.cli import _load
-
+    if _SPEC not in pyconfig.stash:
         try:
-            cached, _ = _load(config.spec)
+            pyconfig.stash[_SPEC], _ = load_run_spec(config.spec)
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
-        pyconfig._conformance_spec = cached  # type: ignore[attr-defined]
-    return cached
+    return pyconfig.stash[_SPEC]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -124,19 +120,8 @@ def conformance_target(
     conformance_config: Config, request: pytest.FixtureRequest
 ) -> Iterator[tuple[str, str | None]]:
     """(base URL, token): the --conformance-target, or the embedded reference implementation."""
-    token = conformance_config.token_value()
-    if conformance_config.target:
-        yield conformance_config.target, token
-        return
-    from conformance.reference.server import ReferenceServer
-
-    token = token or secrets.token_urlsafe(24)
-    server = ReferenceServer(_spec(request.config, conformance_config), token=token)
-    server.start()
-    try:
-        yield server.url, token
-    finally:
-        server.stop()
+    with open_target(conformance_config, lambda: _spec(request.config, conformance_config)) as target:
+        yield target.url, target.token
 
 
 @pytest.fixture(scope="session")
@@ -177,8 +162,6 @@ def conformance_verdict(
     from conformance.errors import TargetUnreachable
     from conformance.runner import run_check
 
-    counting = {Level.MUST, Level.SHOULD} if conformance_config.strict else {Level.MUST}
-
     def verdict(bound: BoundCheck) -> CheckResult:
         try:
             result = run_check(bound, conformance_context)
@@ -186,15 +169,15 @@ def conformance_verdict(
             pytest.fail(f"{bound.check.id}: {exc}", pytrace=False)
         if result.status is Status.SKIP:
             pytest.skip(result.error or "not applicable")
-        if result.status is Status.ERROR:
+        decided = Verdict.of((result,), conformance_config.failing_levels)
+        if decided is Verdict.UNDECIDED:
             pytest.fail("harness could not decide:\n" + _explain(result), pytrace=False)
-        if result.status is Status.FAIL:
-            if result.check.level not in counting:
-                pytest.xfail(
-                    f"{result.check.level.value} not met (counts with --conformance-strict):\n"
-                    + _explain(result)
-                )
+        if decided is Verdict.NOT_CONFORMANT:
             pytest.fail(_explain(result), pytrace=False)
+        if result.status is Status.FAIL:  # at a level that does not count
+            pytest.xfail(
+                f"{result.check.level.value} not met (counts with --conformance-strict):\n" + _explain(result)
+            )
         return result
 
     return verdict

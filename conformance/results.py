@@ -7,6 +7,7 @@ can carry a secret.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,37 @@ class Status(StrEnum):
     @property
     def rank(self) -> int:
         return _ORDER[self.value]
+
+
+class Verdict(StrEnum):
+    """What a run concludes. The value is the word reports write; each verdict carries its exit code and
+    the text the terminal shows."""
+
+    _value_: str
+    exit_code: int
+    text: str
+
+    def __new__(cls, value: str, exit_code: int, text: str) -> Verdict:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.exit_code = exit_code
+        member.text = text
+        return member
+
+    CONFORMANT = "pass", 0, "CONFORMANT"
+    NOT_CONFORMANT = "fail", 1, "NOT CONFORMANT"
+    UNDECIDED = "error", 3, "UNDECIDED"
+
+    @classmethod
+    def of(cls, results: Iterable[CheckResult], failing_levels: Collection[Level]) -> Verdict:
+        """UNDECIDED if a check errored, else NOT_CONFORMANT if one failed at a level that counts, else
+        CONFORMANT (also when only levels that do not count failed)."""
+        results = tuple(results)
+        if any(r.status is Status.ERROR for r in results):
+            return cls.UNDECIDED
+        if any(r.status is Status.FAIL and r.check.level in failing_levels for r in results):
+            return cls.NOT_CONFORMANT
+        return cls.CONFORMANT
 
 
 def worst(statuses: list[Status] | tuple[Status, ...]) -> Status:
@@ -130,17 +162,12 @@ class RunResult:
     notes: tuple[str, ...] = ()  # run-wide notes, e.g. aliases used
 
     @property
-    def verdict(self) -> str:
-        """'error', 'fail' or 'pass' (pass also when only non-counting levels failed)."""
-        if any(r.status is Status.ERROR for r in self.results):
-            return "error"
-        if any(r.status is Status.FAIL and r.check.level in self.failing_levels for r in self.results):
-            return "fail"
-        return "pass"
+    def verdict(self) -> Verdict:
+        return Verdict.of(self.results, self.failing_levels)
 
     @property
     def exit_code(self) -> int:
-        return {"pass": 0, "fail": 1, "error": 3}[self.verdict]
+        return self.verdict.exit_code
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{level: {status: n}} for every level and status, zeros included."""
@@ -166,6 +193,7 @@ __all__ = [
     "RecordedResponse",
     "RunResult",
     "Status",
+    "Verdict",
     "result_rank",
     "worst",
 ]

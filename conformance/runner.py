@@ -18,7 +18,7 @@ from importlib import metadata
 
 from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bind, select
 from conformance.config import Config
-from conformance.contract.spec import Level, Spec
+from conformance.contract.spec import Spec
 from conformance.errors import HarnessError, TargetError, TargetUnreachable
 from conformance.results import CheckResult, Finding, RunResult, Status
 from conformance.target.client import Client
@@ -179,7 +179,6 @@ def run(
             results.append(result)
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=result))
-    failing = (Level.MUST, Level.SHOULD) if config.strict else (Level.MUST,)
     run_notes = []
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
@@ -196,7 +195,7 @@ def run(
         started_at=started,
         finished_at=now_iso(),
         results=tuple(results),
-        failing_levels=failing,
+        failing_levels=config.failing_levels,
         contract=spec.notes,
         notes=tuple(run_notes),
     )

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.contract.spec import Level
-from conformance.results import CheckResult, Exchange, Finding, RunResult, Status, result_rank
+from conformance.results import CheckResult, Exchange, Finding, RunResult, Status, Verdict, result_rank
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -129,9 +129,9 @@ dl.run dt { font-weight:600; } dl.run dd { margin:0; overflow-wrap:anywhere; }
 """
 
 _HEADLINE = {
-    "pass": "The target conforms",
-    "fail": "The target does not conform",
-    "error": "The harness could not decide",
+    Verdict.CONFORMANT: "The target conforms",
+    Verdict.NOT_CONFORMANT: "The target does not conform",
+    Verdict.UNDECIDED: "The harness could not decide",
 }
 
 
@@ -142,7 +142,6 @@ def write(run: RunResult, stream: TextIO) -> None:
 
 def render(run: RunResult) -> str:
     """The whole page as a string."""
-    verdict = run.verdict
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -151,7 +150,7 @@ def render(run: RunResult) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Conformance {verdict.upper()}: {_e(run.doc_file)}</title>",
+        f"<title>Conformance {run.verdict.value.upper()}: {_e(run.doc_file)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
@@ -201,11 +200,11 @@ def _header(run: RunResult) -> str:
     seed = "none" if run.seed is None else str(run.seed)
     meta = (
         f"Target <code>{_e(run.target)}</code> · doc <code>{_e(run.doc_file)}</code> · seed {_e(seed)}"
-        f" · exit code {run.exit_code} · {_e(run.finished_at)}"
+        f" · exit code {run.verdict.exit_code} · {_e(run.finished_at)}"
     )
     return (
-        f'<header class="verdict v-{_e(run.verdict)}" role="banner"><div class="wrap">'
-        f'<div class="badge">{_e(run.verdict.upper())}</div>'
+        f'<header class="verdict v-{_e(run.verdict.value)}" role="banner"><div class="wrap">'
+        f'<div class="badge">{_e(run.verdict.value.upper())}</div>'
         f"<div><h1>{_HEADLINE[run.verdict]}</h1>"
         f'<p class="sum">{_e(counts)}</p><p class="meta">{meta}</p></div></div></header>'
     )
@@ -332,7 +331,7 @@ def _contract(run: RunResult) -> str:
 
 def _details(run: RunResult) -> str:
     rows: list[tuple[str, Any]] = [
-        ("Verdict", f"{run.verdict} (exit code {run.exit_code})"),
+        ("Verdict", f"{run.verdict.value} (exit code {run.verdict.exit_code})"),
         ("Failing levels", ", ".join(lv.value for lv in run.failing_levels) or "none"),
         ("Target", run.target),
         ("Doc", f"{run.doc_file} (sha256 {run.doc_sha256 or 'unknown'})"),

@@ -42,8 +42,8 @@ def to_dict(run: RunResult) -> dict[str, JSON]:
     return {
         "schema_version": SCHEMA_VERSION,
         "harness_version": run.harness_version,
-        "verdict": run.verdict,
-        "exit_code": run.exit_code,
+        "verdict": run.verdict.value,
+        "exit_code": run.verdict.exit_code,
         "target": run.target,
         "spec_file": run.spec_file,
         "doc": {"file": run.doc_file, "sha256": run.doc_sha256},

@@ -94,7 +94,7 @@ def _properties(run: RunResult) -> list[tuple[str, str]]:
         ("doc_file", run.doc_file),
         ("doc_sha256", run.doc_sha256),
         ("seed", "" if run.seed is None else str(run.seed)),
-        ("verdict", run.verdict),
+        ("verdict", run.verdict.value),
         ("failing_levels", ",".join(lv.value for lv in run.failing_levels)),
     ]
 

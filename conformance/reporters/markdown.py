@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from conformance.contract.spec import Level
-from conformance.results import CheckResult, Finding, RunResult, Status, result_rank
+from conformance.results import CheckResult, Finding, RunResult, Status, Verdict, result_rank
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -22,7 +22,7 @@ _CURL = 4000  # characters of a curl command shown per finding
 _FINDINGS = 3  # findings shown per check; the rest are in report.json / report.html
 _TITLE = 80
 
-_VERDICT = {"pass": "✅ PASS", "fail": "❌ FAIL", "error": "⚠️ ERROR"}
+_VERDICT = {Verdict.CONFORMANT: "✅ PASS", Verdict.NOT_CONFORMANT: "❌ FAIL", Verdict.UNDECIDED: "⚠️ ERROR"}
 _STATUS = {Status.PASS: "✅ pass", Status.FAIL: "❌ fail", Status.ERROR: "⚠️ error", Status.SKIP: "⏭️ skip"}
 
 
@@ -36,7 +36,7 @@ def render(run: RunResult) -> list[str]:
     out = [f"## Conformance: {_VERDICT[run.verdict]} — {summary(run)}", ""]
     out.append(
         f"Target {_code(run.target)} · doc {_code(run.doc_file)} · "
-        f"seed {_code(str(run.seed)) if run.seed is not None else 'none'} · exit code {run.exit_code}"
+        f"seed {_code(str(run.seed)) if run.seed is not None else 'none'} · exit code {run.verdict.exit_code}"
     )
     out.append("")
     out.extend(_failures(run))
@@ -212,7 +212,7 @@ def _contract(run: RunResult) -> list[str]:
 
 def _details(run: RunResult) -> list[str]:
     rows = [
-        ("Verdict", f"{run.verdict} (exit code {run.exit_code})"),
+        ("Verdict", f"{run.verdict.value} (exit code {run.verdict.exit_code})"),
         ("Failing levels", ", ".join(lv.value for lv in run.failing_levels) or "none"),
         ("Target", run.target),
         ("Doc", f"{run.doc_file} (sha256 {run.doc_sha256 or 'unknown'})"),

@@ -1,0 +1,75 @@
+"""What both edges set up around a run: the spec it checks against and the target it checks.
+
+The command line and the pytest plugin call these instead of each writing their own: `load_run_spec`
+reads the spec a `Config` names (the packaged seed by default; a doc page is linted too), and
+`open_target` gives the target to check, starting the embedded reference implementation when the
+`Config` names none. This is the one engine module that imports the reference wing; `runner` stays
+the room that runs checks and catches their exceptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.config import Config
+from conformance.contract.spec import Spec
+from conformance.errors import ConfigError
+
+PACKAGED_SPEC = "outboundSharedUserProfile.openapi.yaml"
+
+
+def packaged_spec_path() -> Path:
+    """The contract shipped with the package, checked when no spec is given."""
+    return Path(__file__).resolve().parent / "data" / PACKAGED_SPEC
+
+
+def load_run_spec(spec: str | None) -> tuple[Spec, str]:
+    """The spec at `spec` (a doc page or a derived .openapi.yaml; None = the packaged seed) and the name
+    reports give its file. A doc page is linted, so what is wrong with it reaches the reports."""
+    from conformance.contract.openapi import load_spec
+
+    path = Path(spec) if spec else packaged_spec_path()
+    loaded = load_spec(path)
+    if path.suffix.lower() in {".md", ".markdown"} and not loaded.notes:
+        from conformance.contract.lint import lint_page
+
+        loaded = dataclasses.replace(loaded, notes=lint_page(path, loaded))
+    return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """What the checks talk to: a base URL and the bearer token to send (None: send none)."""
+
+    url: str
+    token: str | None
+    embedded: bool = False  # the reference implementation, started for this run
+
+
+@contextmanager
+def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[str] = ()) -> Iterator[Target]:
+    """`config.target`, or the embedded reference implementation, with `faults` switched on, serving
+    `spec()` on 127.0.0.1 until the block ends. `spec` is called only to start it. The embedded
+    implementation accepts the configured token or, without one, a fresh random one."""
+    token = config.token_value()
+    if config.target:
+        if faults:
+            raise ConfigError(
+                "--fault applies to the embedded reference implementation only; drop --target or --fault"
+            )
+        yield Target(url=config.target, token=token)
+        return
+    from conformance.reference.server import ReferenceServer
+
+    token = token or secrets.token_urlsafe(24)
+    server = ReferenceServer(spec(), faults=faults, token=token)
+    server.start()
+    try:
+        yield Target(url=server.url, token=token, embedded=True)
+    finally:
+        server.stop()
