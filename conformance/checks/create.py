@@ -58,7 +58,7 @@ def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, d
     Level.MUST,
     "A valid create with only the required properties ({required}) answers {status}.",
     title="Minimal create succeeds",
-    doc=DocRef(fact="success_status"),
+    doc=DocRef(field="success_status"),
 )
 def minimal_create(ctx: CheckContext) -> Iterator[Finding]:
     sent, reply = created(ctx, "minimal")
@@ -107,7 +107,7 @@ def _has_example(op: Operation) -> str | None:
     Level.MUST,
     "The page's own example request is accepted with {status}.",
     title="Example request succeeds",
-    doc=DocRef(fact="examples", section="Examples"),
+    doc=DocRef(field="examples", section="Examples"),
     applies=_has_example,
 )
 def example_create(ctx: CheckContext) -> Iterator[Finding]:
@@ -124,7 +124,7 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "The success response is a JSON object with an application/json media type.",
     title="Response is a JSON object",
-    doc=DocRef(fact="success_status", section="Response"),
+    doc=DocRef(field="success_status", section="Response"),
 )
 def json_response(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply = created(ctx, "minimal")
@@ -150,7 +150,7 @@ def json_response(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "The created object has an id that is {id_shape}.",
     title="id present and well formed",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
 )
 def id_shape(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
@@ -186,7 +186,7 @@ def _odata_documented(op: Operation) -> str | None:
     Level.MUST,
     "The response's @odata.type is {odata_type}.",
     title="@odata.type as documented",
-    doc=DocRef(fact="odata_type"),
+    doc=DocRef(field="odata_type"),
     applies=_odata_documented,
 )
 def odata_type(ctx: CheckContext) -> Iterator[Finding]:
@@ -255,7 +255,7 @@ def _id_not_writable(op: Operation) -> str | None:
     Level.MUST,
     "An id supplied by the client is never adopted as the new object's id.",
     title="Client id not adopted",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
     applies=_id_not_writable,
 )
 def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
@@ -282,7 +282,7 @@ def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "Each create gets an id no other create got.",
     title="ids are unique",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
 )
 def unique_ids(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}

@@ -276,7 +276,7 @@ def _fuzz_on(ctx: CheckContext) -> None:
     "Generated schema-valid bodies are accepted with {status}, and the response is "
     "schema-valid and echoes what was sent.",
     title="Generated valid bodies",
-    doc=DocRef(section="Request body", fact="success_status"),
+    doc=DocRef(field="success_status", section="Request body"),
     kind="generated",
 )
 def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
@@ -289,7 +289,7 @@ def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "Generated schema-invalid bodies are rejected with a 4xx (never a 2xx or 5xx).",
     title="Generated invalid bodies",
-    doc=DocRef(section="Request body", fact="property:"),
+    doc=DocRef(required_property=True, section="Request body"),
     kind="generated",
 )
 def generated_negative(ctx: CheckContext) -> Iterator[Finding]:

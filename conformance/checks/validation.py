@@ -33,7 +33,7 @@ def _has_required(op: Operation) -> str | None:
     Level.MUST,
     "A body without a required property ({required}) is rejected with a 4xx.",
     title="Missing required property rejected",
-    doc=DocRef(fact="property:"),
+    doc=DocRef(required_property=True),
     applies=_has_required,
 )
 def missing_required(ctx: CheckContext) -> Iterator[Finding]:
@@ -76,7 +76,7 @@ def _has_typed(op: Operation) -> str | None:
     Level.MUST,
     "A property with a value of the wrong JSON type (e.g. a number for a String) is rejected with a 4xx.",
     title="Mistyped property rejected",
-    doc=DocRef(fact="property:", section="Request body"),
+    doc=DocRef(required_property=True, section="Request body"),
     applies=_has_typed,
 )
 def wrong_type(ctx: CheckContext) -> Iterator[Finding]:
@@ -104,7 +104,7 @@ def _malformed(ctx: CheckContext) -> bytes:
     Level.MUST,
     "A body that is not well-formed JSON is rejected with a 4xx.",
     title="Malformed JSON rejected",
-    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+    doc=DocRef(header="Content-Type", section="Request headers"),
 )
 def malformed_json(ctx: CheckContext) -> Iterator[Finding]:
     raw = _malformed(ctx)
@@ -137,7 +137,7 @@ def non_object(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "A body sent with a Content-Type other than application/json is rejected with a 4xx.",
     title="Non-JSON media type rejected",
-    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+    doc=DocRef(header="Content-Type", section="Request headers"),
 )
 def wrong_media_type(ctx: CheckContext) -> Iterator[Finding]:
     payload = json.dumps(minimal_body(ctx))
