@@ -42,11 +42,20 @@ def created(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:
     return result
 
 
-def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, dict[str, JSON]]:
-    """Like `created`, plus the response object; Skip when there is no 2xx JSON object to examine."""
+def succeeded(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:
+    """Like `created`, for checks that examine a success: Skip unless the create got a 2xx.
+
+    The one place that says "there is a 2xx to examine"; CREATE-001 judges the status itself.
+    """
     sent, reply = created(ctx, key)
     if not 200 <= reply.status <= 299:
         raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
+    return sent, reply
+
+
+def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, dict[str, JSON]]:
+    """Like `succeeded`, plus the response object; Skip when it is not a JSON object."""
+    sent, reply = succeeded(ctx, key)
     body, _problem = json_object(reply)
     if body is None:
         raise Skip("the response body is not a JSON object; see CREATE-003")
@@ -127,9 +136,7 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
     doc=DocRef(field="success_status", section="Response"),
 )
 def json_response(ctx: CheckContext) -> Iterator[Finding]:
-    _sent, reply = created(ctx, "minimal")
-    if not 200 <= reply.status <= 299:
-        raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
+    _sent, reply = succeeded(ctx, "minimal")
     mt = media_type(reply)
     if mt != "application/json":
         yield finding(

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.checks import CheckContext, DocRef, check
+from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
     echo_findings,
     excerpt,
@@ -265,8 +265,6 @@ def _without_local_constants() -> Iterator[None]:
 
 def _fuzz_on(ctx: CheckContext) -> None:
     if not ctx.options.fuzz or ctx.options.examples == 0:
-        from conformance.checks import Skip
-
         raise Skip("generated tests are off (--examples 0 or --no-fuzz)")
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks import CheckContext, DocRef, check
+from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
     excerpt,
     finding,
@@ -228,8 +228,6 @@ def unsupported_media_type(ctx: CheckContext) -> Iterator[Finding]:
 )
 def unknown_property(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.op.additional_properties:
-        from conformance.checks import Skip
-
         raise Skip("the page does not list the resource's properties, so none can be called unknown")
     body = minimal_body(ctx)
     body["conformanceUndeclaredProperty"] = "x"
