@@ -11,13 +11,13 @@ May import: `conformance.contract.spec` and `conformance.contract.schemas`, the 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from conformance.contract.spec import DocLocation, Fact, Level, Operation, Spec
+from conformance.checks.docref import DocRef, defect, resolve
+from conformance.contract.spec import DocLocation, Level, Operation, Spec
 from conformance.errors import CheckDefinitionError, did_you_mean
 from conformance.results import CheckInfo, Finding
 
@@ -27,25 +27,10 @@ if TYPE_CHECKING:
 JSON = Any
 
 _ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
-_OP_FIELDS = {f.name for f in dataclasses.fields(Operation)}
 
 
 class Skip(Exception):
     """Raised by a check that cannot judge this target or page; the runner records SKIP with the reason."""
-
-
-@dataclass(frozen=True, slots=True)
-class DocRef:
-    """Where on the page a requirement is stated.
-
-    `fact` names a field of `Operation` (e.g. "success_status", "odata_type", "id_format",
-    "paths") or "property:<name>" / "header:<name>"; `section`/`anchor` name a landmark.
-    The first that exists on the page wins.
-    """
-
-    fact: str | None = None
-    section: str | None = None
-    anchor: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,13 +154,9 @@ def check(
             raise CheckDefinitionError(f"check id {id} is declared twice ({func.__qualname__})")
         if doc is None and source == "doc":
             raise CheckDefinitionError(f"{id}: a doc-sourced check needs a DocRef")
-        if doc is not None and doc.fact is not None:
-            name = doc.fact.split(":", 1)[0]
-            if name not in _OP_FIELDS | {"property", "header"}:
-                raise CheckDefinitionError(
-                    f"{id}: DocRef fact {doc.fact!r} is not an Operation field"
-                    + did_you_mean(name, _OP_FIELDS)
-                )
+        problem = defect(doc) if doc is not None else None
+        if problem:
+            raise CheckDefinitionError(f"{id}: {problem} ({func.__qualname__})")
         REGISTRY[id] = Check(
             id=id,
             level=level,
@@ -203,7 +184,7 @@ def bind(spec: Spec) -> list[BoundCheck]:
     """Resolve each check's DocRef against `spec`; decide which apply to this page."""
     bound = []
     for c in catalogue():
-        where, fact = _resolve(c, spec)
+        where, fact = resolve(c.doc, spec) if c.doc is not None else (None, None)
         skip = c.applies(spec.operation) if c.applies else None
         weak = None
         if fact is not None and fact.confidence < 0.8:
@@ -231,37 +212,6 @@ def select(checks: list[BoundCheck], include: tuple[str, ...], exclude: tuple[st
 def _matches(check_id: str, pattern: str) -> bool:
     p = pattern.upper()
     return check_id.startswith(p[:-1]) if p.endswith("*") else check_id == p
-
-
-def _resolve(c: Check, spec: Spec) -> tuple[DocLocation | None, Fact[Any] | None]:
-    if c.doc is None:
-        return None, None
-    op = spec.operation
-    if c.doc.fact:
-        kind, _, name = c.doc.fact.partition(":")
-        if kind == "property":
-            prop = op.property(name) if name else (op.required[0] if op.required else None)
-            if prop is not None:
-                return prop.required.where, prop.required
-        elif kind == "header":
-            hdr = next((h for h in op.headers if h.name.lower() == name.lower()), None)
-            if hdr is not None:
-                return hdr.where, None
-        else:
-            value = getattr(op, kind)
-            if isinstance(value, tuple) and value and isinstance(value[0], Fact):
-                return value[0].where, value[0]
-            if isinstance(value, tuple) and value and hasattr(value[0], "request_where"):
-                where = next((e.request_where for e in value if e.request_where is not None), None)
-                if where is not None:
-                    return where, None
-            if isinstance(value, Fact):
-                return value.where, value
-    if c.doc.section:
-        mark = spec.locate(c.doc.section, c.doc.anchor) or spec.locate(c.doc.section)
-        if mark is not None:
-            return mark, None
-    return None, None
 
 
 def _placeholders(op: Operation | None) -> dict[str, str]:

@@ -42,11 +42,20 @@ def created(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:
     return result
 
 
-def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, dict[str, JSON]]:
-    """Like `created`, plus the response object; Skip when there is no 2xx JSON object to examine."""
+def succeeded(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:
+    """Like `created`, for checks that examine a success: Skip unless the create got a 2xx.
+
+    The one place that says "there is a 2xx to examine"; CREATE-001 judges the status itself.
+    """
     sent, reply = created(ctx, key)
     if not 200 <= reply.status <= 299:
         raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
+    return sent, reply
+
+
+def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, dict[str, JSON]]:
+    """Like `succeeded`, plus the response object; Skip when it is not a JSON object."""
+    sent, reply = succeeded(ctx, key)
     body, _problem = json_object(reply)
     if body is None:
         raise Skip("the response body is not a JSON object; see CREATE-003")
@@ -58,7 +67,7 @@ def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, d
     Level.MUST,
     "A valid create with only the required properties ({required}) answers {status}.",
     title="Minimal create succeeds",
-    doc=DocRef(fact="success_status"),
+    doc=DocRef(field="success_status"),
 )
 def minimal_create(ctx: CheckContext) -> Iterator[Finding]:
     sent, reply = created(ctx, "minimal")
@@ -107,7 +116,7 @@ def _has_example(op: Operation) -> str | None:
     Level.MUST,
     "The page's own example request is accepted with {status}.",
     title="Example request succeeds",
-    doc=DocRef(fact="examples", section="Examples"),
+    doc=DocRef(field="examples", section="Examples"),
     applies=_has_example,
 )
 def example_create(ctx: CheckContext) -> Iterator[Finding]:
@@ -124,12 +133,10 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "The success response is a JSON object with an application/json media type.",
     title="Response is a JSON object",
-    doc=DocRef(fact="success_status", section="Response"),
+    doc=DocRef(field="success_status", section="Response"),
 )
 def json_response(ctx: CheckContext) -> Iterator[Finding]:
-    _sent, reply = created(ctx, "minimal")
-    if not 200 <= reply.status <= 299:
-        raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
+    _sent, reply = succeeded(ctx, "minimal")
     mt = media_type(reply)
     if mt != "application/json":
         yield finding(
@@ -150,7 +157,7 @@ def json_response(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "The created object has an id that is {id_shape}.",
     title="id present and well formed",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
 )
 def id_shape(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
@@ -186,7 +193,7 @@ def _odata_documented(op: Operation) -> str | None:
     Level.MUST,
     "The response's @odata.type is {odata_type}.",
     title="@odata.type as documented",
-    doc=DocRef(fact="odata_type"),
+    doc=DocRef(field="odata_type"),
     applies=_odata_documented,
 )
 def odata_type(ctx: CheckContext) -> Iterator[Finding]:
@@ -255,7 +262,7 @@ def _id_not_writable(op: Operation) -> str | None:
     Level.MUST,
     "An id supplied by the client is never adopted as the new object's id.",
     title="Client id not adopted",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
     applies=_id_not_writable,
 )
 def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
@@ -282,7 +289,7 @@ def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "Each create gets an id no other create got.",
     title="ids are unique",
-    doc=DocRef(fact="id_format"),
+    doc=DocRef(field="id_format"),
 )
 def unique_ids(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.checks import CheckContext, DocRef, check
+from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
     echo_findings,
     excerpt,
@@ -265,8 +265,6 @@ def _without_local_constants() -> Iterator[None]:
 
 def _fuzz_on(ctx: CheckContext) -> None:
     if not ctx.options.fuzz or ctx.options.examples == 0:
-        from conformance.checks import Skip
-
         raise Skip("generated tests are off (--examples 0 or --no-fuzz)")
 
 
@@ -276,7 +274,7 @@ def _fuzz_on(ctx: CheckContext) -> None:
     "Generated schema-valid bodies are accepted with {status}, and the response is "
     "schema-valid and echoes what was sent.",
     title="Generated valid bodies",
-    doc=DocRef(section="Request body", fact="success_status"),
+    doc=DocRef(field="success_status", section="Request body"),
     kind="generated",
 )
 def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
@@ -289,7 +287,7 @@ def generated_positive(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "Generated schema-invalid bodies are rejected with a 4xx (never a 2xx or 5xx).",
     title="Generated invalid bodies",
-    doc=DocRef(section="Request body", fact="property:"),
+    doc=DocRef(required_property=True, section="Request body"),
     kind="generated",
 )
 def generated_negative(ctx: CheckContext) -> Iterator[Finding]:

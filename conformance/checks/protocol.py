@@ -30,7 +30,7 @@ def unauthenticated(ctx: CheckContext) -> Any:
     Level.MUST,
     "A request without an Authorization header is answered 401 Unauthorized.",
     title="Missing credentials get 401",
-    doc=DocRef(fact="header:Authorization", section="Request headers"),
+    doc=DocRef(header="Authorization", section="Request headers"),
     applies=_documents_auth,
 )
 def missing_auth(ctx: CheckContext) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks import CheckContext, DocRef, check
+from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
     excerpt,
     finding,
@@ -33,7 +33,7 @@ def _has_required(op: Operation) -> str | None:
     Level.MUST,
     "A body without a required property ({required}) is rejected with a 4xx.",
     title="Missing required property rejected",
-    doc=DocRef(fact="property:"),
+    doc=DocRef(required_property=True),
     applies=_has_required,
 )
 def missing_required(ctx: CheckContext) -> Iterator[Finding]:
@@ -76,7 +76,7 @@ def _has_typed(op: Operation) -> str | None:
     Level.MUST,
     "A property with a value of the wrong JSON type (e.g. a number for a String) is rejected with a 4xx.",
     title="Mistyped property rejected",
-    doc=DocRef(fact="property:", section="Request body"),
+    doc=DocRef(required_property=True, section="Request body"),
     applies=_has_typed,
 )
 def wrong_type(ctx: CheckContext) -> Iterator[Finding]:
@@ -104,7 +104,7 @@ def _malformed(ctx: CheckContext) -> bytes:
     Level.MUST,
     "A body that is not well-formed JSON is rejected with a 4xx.",
     title="Malformed JSON rejected",
-    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+    doc=DocRef(header="Content-Type", section="Request headers"),
 )
 def malformed_json(ctx: CheckContext) -> Iterator[Finding]:
     raw = _malformed(ctx)
@@ -137,7 +137,7 @@ def non_object(ctx: CheckContext) -> Iterator[Finding]:
     Level.MUST,
     "A body sent with a Content-Type other than application/json is rejected with a 4xx.",
     title="Non-JSON media type rejected",
-    doc=DocRef(fact="header:Content-Type", section="Request headers"),
+    doc=DocRef(header="Content-Type", section="Request headers"),
 )
 def wrong_media_type(ctx: CheckContext) -> Iterator[Finding]:
     payload = json.dumps(minimal_body(ctx))
@@ -228,8 +228,6 @@ def unsupported_media_type(ctx: CheckContext) -> Iterator[Finding]:
 )
 def unknown_property(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.op.additional_properties:
-        from conformance.checks import Skip
-
         raise Skip("the page does not list the resource's properties, so none can be called unknown")
     body = minimal_body(ctx)
     body["conformanceUndeclaredProperty"] = "x"
