@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from conformance.contract.spec import ContractNote, DocLocation, Level
-
-JSON = Any
+from conformance.contract.spec import JSON, ContractNote, DocLocation, Level
 
 _ORDER = {"skip": 0, "pass": 1, "fail": 2, "error": 3}
 

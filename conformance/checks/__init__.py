@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks.docref import DocRef, defect, resolve
-from conformance.contract.spec import DocLocation, Level, Operation, Spec
+from conformance.contract.spec import JSON, DocLocation, Level, Operation, Spec
 from conformance.errors import CheckDefinitionError, did_you_mean
 from conformance.results import CheckInfo, Finding
 
 if TYPE_CHECKING:
     from conformance.target.client import Client, Reply
 
-JSON = Any
 
 _ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
 

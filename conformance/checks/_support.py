@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conformance.contract.schemas import parse_datetime
-from conformance.contract.spec import Operation, Property
+from conformance.contract.spec import JSON, Operation, Property
 from conformance.results import Evidence, Finding
 
 if TYPE_CHECKING:
     from conformance.checks import CheckContext
     from conformance.target.client import Reply
 
-JSON = Any
 
 SAMPLE_DATETIME = "2024-05-17T09:30:00Z"
 SAMPLE_GUID = "5a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
@@ -18,13 +18,19 @@ from conformance.checks._support import (
     status_problem,
 )
 from conformance.contract.schemas import validation_errors
-from conformance.contract.spec import GUID_RE, How, Level, Operation, documented_odata_types, response_schema
+from conformance.contract.spec import (
+    GUID_RE,
+    JSON,
+    How,
+    Level,
+    Operation,
+    documented_odata_types,
+    response_schema,
+)
 from conformance.results import Finding
 
 if TYPE_CHECKING:
     from conformance.target.client import Reply
-
-JSON = Any
 
 
 def created(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:

@@ -27,14 +27,13 @@ from conformance.checks._support import (
     writable,
 )
 from conformance.contract.schemas import validation_errors
-from conformance.contract.spec import Level, Operation, request_schema, response_schema
+from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
 from conformance.errors import TargetError
 from conformance.results import Finding
 
 if TYPE_CHECKING:
     from conformance.target.client import Reply
 
-JSON = Any
 SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
 
 

@@ -12,8 +12,6 @@ from conformance.checks.create import created, success_body
 from conformance.contract.spec import Level, Operation
 from conformance.results import Finding
 
-JSON = Any
-
 
 def _documents_auth(op: Operation) -> str | None:
     if any(h.name.lower() == "authorization" for h in op.headers):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
@@ -16,10 +15,8 @@ from conformance.checks._support import (
     rejection_problem,
     status_problem,
 )
-from conformance.contract.spec import Level, Operation
+from conformance.contract.spec import JSON, Level, Operation
 from conformance.results import Finding
-
-JSON = Any
 
 ODATA_CREATE = "OData 4.01 Part 1 §11.4.2 (create an entity)"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
-JSON = Any  # a value parsed from an annotation
+from conformance.contract.spec import JSON
 
 __all__ = [
     "CodeBlock",

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from conformance.contract.spec import GUID_RE
-
-JSON = Any
+from conformance.contract.spec import GUID_RE, JSON
 
 # RFC 3339 date-time (OData DateTimeOffset): date, 'T', time, optional fraction, mandatory offset.
 _DATETIME_RE = re.compile(

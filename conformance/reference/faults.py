@@ -15,13 +15,10 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Any
 
 from conformance.contract.schemas import parse_datetime
-from conformance.contract.spec import Level, Operation, Property, request_schema
+from conformance.contract.spec import JSON, Level, Operation, Property, request_schema
 from conformance.errors import ConfigError, did_you_mean
-
-JSON = Any
 
 # What a fault or variation needs from the Spec to be observable.
 NEEDS = {

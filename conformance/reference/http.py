@@ -26,7 +26,7 @@ from socketserver import TCPServer
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
-JSON = Any
+from conformance.contract.spec import JSON
 
 MAX_BODY = 1 << 20  # bytes of request body read; more gets 413
 

@@ -19,11 +19,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote, unquote
 
 from conformance.contract.schemas import validation_errors
-from conformance.contract.spec import Operation, Spec, request_schema
+from conformance.contract.spec import JSON, Operation, Spec, request_schema
 from conformance.reference.faults import (
     ALL,
     caller_sets_id,
@@ -34,8 +33,6 @@ from conformance.reference.faults import (
     resolve,
 )
 from conformance.reference.http import Listener, Reply, Request, dumps_json, loads_json, reason_phrase
-
-JSON = Any
 
 MAX_LOCATION = 8000
 ODATA_JSON = (

@@ -6,15 +6,14 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from conformance.contract.spec import ContractNote, DocLocation, Level
+from conformance.contract.spec import JSON, ContractNote, DocLocation, Level
 from conformance.results import CheckResult, Evidence, Exchange, Finding, RunResult, Status
 
 if TYPE_CHECKING:
     from typing import TextIO
 
-JSON = Any
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "report.schema.json"  # package data

@@ -26,7 +26,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from conformance.errors import TargetError, TargetUnreachable
 
 if TYPE_CHECKING:
-    from conformance.results import JSON
+    from conformance.contract.spec import JSON
     from conformance.target.redaction import Redactor
 
 MAX_JSON_DEPTH: Final = 256  # deeper bodies are refused: later consumers (jsonschema) recurse per level

@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from conformance.contract.spec import JSON
 from conformance.errors import ConfigError, TargetError
-from conformance.results import JSON, Exchange, RecordedRequest, RecordedResponse
+from conformance.results import Exchange, RecordedRequest, RecordedResponse
 from conformance.target._transport import (
     MAX_JSON_DEPTH,
     Adapter,
