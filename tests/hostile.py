@@ -380,9 +380,15 @@ def refused() -> Iterator[str]:
         sock.close()
 
 
-def _url_of(behave: Behaviour) -> Callable[[], AbstractContextManager[str]]:
+def _url_of(
+    behave: Behaviour, prepare: Callable[[], object] | None = None
+) -> Callable[[], AbstractContextManager[str]]:
+    """A server factory; `prepare` runs before the server starts (slow set-up must not eat the client's deadline)."""
+
     @contextmanager
     def start() -> Iterator[str]:
+        if prepare is not None:
+            prepare()
         with serving(behave) as srv:
             yield srv.url
 
@@ -430,7 +436,7 @@ HOSTILE: dict[str, Callable[..., AbstractContextManager[str]]] = {
     "html_json": _url_of(_html_json),
     "html_page": _url_of(_html_page),
     "echo": _echo_url,
-    "gzip_bomb": _url_of(_gzip_bomb),
+    "gzip_bomb": _url_of(_gzip_bomb, prepare=_bomb),
 }
 
 OUTCOME: dict[str, str] = {
