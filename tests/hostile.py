@@ -383,7 +383,7 @@ def refused() -> Iterator[str]:
 def _url_of(
     behave: Behaviour, prepare: Callable[[], object] | None = None
 ) -> Callable[[], AbstractContextManager[str]]:
-    """A server factory; `prepare` runs before the server starts (slow set-up must not eat the client's deadline)."""
+    """A server factory; `prepare` runs first, so slow set-up cannot eat the client's deadline."""
 
     @contextmanager
     def start() -> Iterator[str]:
