@@ -129,7 +129,9 @@ def _testcase(suite: ET.Element, r: CheckResult, run: RunResult) -> None:
             el = ET.SubElement(case, "failure", {"message": message, "type": "fail"})
         else:  # a failure that does not count: pytest's xfail shape, so CI views agree with the exit code
             why = "--strict counts it" if r.check.level is Level.SHOULD else "never counted"
-            el = ET.SubElement(case, "skipped", {"message": f"{message} [{r.check.level.value} not met; {why}]"})
+            el = ET.SubElement(
+                case, "skipped", {"message": f"{message} [{r.check.level.value} not met; {why}]"}
+            )
         el.text = _clean(_body(r))
     elif r.status is Status.ERROR:
         el = ET.SubElement(

@@ -87,7 +87,9 @@ def test_shape_and_counts(name):
         want = {
             "failures": sum(r.status is Status.FAIL for r in members) if counted else 0,
             "errors": sum(r.status is Status.ERROR for r in members),
-            "skipped": sum(r.status is Status.SKIP or (r.status is Status.FAIL and not counted) for r in members),
+            "skipped": sum(
+                r.status is Status.SKIP or (r.status is Status.FAIL and not counted) for r in members
+            ),
         }
         for key, n in want.items():
             assert int(suite.get(key, "-1")) == n
@@ -130,7 +132,8 @@ def test_uncounted_should_failure_is_skipped_with_the_finding_as_message():
     assert Level.SHOULD not in run.failing_levels
     should = next(r for r in run.results if r.check.id == "ODATA-002")
     case = _case(parse(run), "ODATA-002")
-    assert case.find("failure") is None and case.find("error") is None
+    assert case.find("failure") is None
+    assert case.find("error") is None
     skipped = case.find("skipped")
     assert skipped is not None
     assert skipped.get("message", "").startswith(should.findings[0].message)
@@ -150,12 +153,16 @@ def test_strict_run_keeps_a_should_failure_a_failure():
 def test_passing_verdict_has_no_failure_elements():
     run = failing_run()
     only_uncounted = dataclasses.replace(
-        run, results=tuple(r for r in run.results if r.status is not Status.FAIL or r.check.level is not Level.MUST)
+        run,
+        results=tuple(
+            r for r in run.results if r.status is not Status.FAIL or r.check.level is not Level.MUST
+        ),
     )
     assert only_uncounted.exit_code == 0
     assert any(r.status is Status.FAIL for r in only_uncounted.results)
     root = parse(only_uncounted)
-    assert root.get("failures") == "0" and root.get("errors") == "0"
+    assert root.get("failures") == "0"
+    assert root.get("errors") == "0"
     assert not list(root.iter("failure"))
 
 
