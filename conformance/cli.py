@@ -131,12 +131,11 @@ def _parser() -> _Parser:
 
 
 def _check_report_dir(directory: str) -> Path:
+    from conformance.reporters import check_writable
+
     path = Path(directory)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        check_writable(path)  # a fresh random name, never through a planted symlink
     except OSError as exc:
         raise ConfigError(
             f"report directory {directory!r} is not writable ({exc.strerror}); pass --report-dir DIR"

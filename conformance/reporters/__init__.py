@@ -1,20 +1,21 @@
 """The report formats: `REPORTERS` by name, and `write_reports()` that writes the chosen ones atomically.
 
+Files on disk (no symlink followed, stale reports removed) are `reporters.files`' job.
+
 Each reporter is a pure function of a `RunResult`. May import: `conformance.results` and
 `conformance.contract.spec` only.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from conformance.reporters import html, json, junit, markdown
+from conformance.reporters.files import check_writable, remove_stale, write_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
     from typing import TextIO
 
     from conformance.results import RunResult
@@ -35,9 +36,10 @@ REPORTERS: dict[str, Reporter] = {"json": json, "junit": junit, "md": markdown, 
 def write_reports(run: RunResult, directory: Path, formats: Sequence[str]) -> list[Path]:
     """Write each format in `formats` to `directory` (created if missing); return the paths written.
 
-    Each file appears whole or not at all: it is written to a temporary file beside it and renamed.
-    Raises ValueError for an unknown format (before writing anything) and OSError if the directory
-    cannot be written.
+    Each file appears whole or not at all: it is written to a fresh temporary file beside it (never through
+    an existing path or symlink) and renamed. Reports of an earlier run in other formats are removed, so
+    the folder never holds a stale verdict beside a fresh one; other files stay. Raises ValueError for an
+    unknown format (before writing anything) and OSError if the directory cannot be written.
     """
     unknown = [f for f in formats if f not in REPORTERS]
     if unknown:
@@ -47,18 +49,13 @@ def write_reports(run: RunResult, directory: Path, formats: Sequence[str]) -> li
     written: list[Path] = []
     for name in dict.fromkeys(formats):  # keep order, drop repeats
         reporter = REPORTERS[name]
-        target = directory / reporter.filename
-        fd, tmp = tempfile.mkstemp(prefix=f".{reporter.filename}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-                reporter.write(run, stream)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(target)
+        written.append(write_atomically(directory, reporter.filename, _writer(reporter, run)))
+    remove_stale(directory, keep=[p.name for p in written])
     return written
 
 
-__all__ = ["REPORTERS", "Reporter", "write_reports"]
+def _writer(reporter: Reporter, run: RunResult) -> Callable[[TextIO], None]:
+    return lambda stream: reporter.write(run, stream)
+
+
+__all__ = ["REPORTERS", "Reporter", "check_writable", "write_reports"]

@@ -27,6 +27,8 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from conformance.target import reproduce
+
 MASK: Final = "***"
 ALWAYS_SECRET: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
@@ -123,18 +125,21 @@ class Redactor:
                 left_out.append(name)
             else:
                 header = f"{name}: {self.text(value, extra)}" if value else f"{name};"
-                parts.append("-H " + shlex.quote(header))
+                parts.append("-H " + reproduce.word(header.encode("latin-1", errors="replace")))
+        if payload is not None and not any(k.lower() == "content-type" for k, _ in pairs):
+            parts.append("-H 'Content-Type:'")  # else curl adds a form type the harness did not send
         prefix, note = "", ""
         if payload is not None:
-            text = self.text(payload.decode("utf-8", errors="replace"), extra)
+            # surrogateescape keeps invalid UTF-8 byte for byte; only the masked secrets change
+            data = self.text(payload.decode("utf-8", "surrogateescape"), extra).encode(
+                "utf-8", "surrogateescape"
+            )
             if len(payload) > max(record_limit, 1):
                 parts.append("--data-binary @request-body.bin")
                 note = f"  # save the {len(payload)}-byte request body as request-body.bin"
-            elif text.encode("utf-8") == payload and "\x00" not in text:
-                parts.append("--data-binary " + shlex.quote(text))
-            else:  # binary: octal escapes through printf keep every byte, in any POSIX shell
-                prefix = "printf '" + "".join(f"\\{b:03o}" for b in payload) + "' | "
-                parts.append("--data-binary @-")
+            else:  # every byte, control characters included, in printable ASCII (see `reproduce`)
+                prefix, arg = reproduce.body(data)
+                parts.append(arg)
         if left_out:
             note += "  # secret headers left out: " + ", ".join(left_out)
         return prefix + " ".join(parts) + note

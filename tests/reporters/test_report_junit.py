@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 
@@ -82,10 +83,13 @@ def test_shape_and_counts(name):
         members = [r for r in run.results if r.check.level is level]
         cases = suite.findall("testcase")
         assert len(cases) == len(members) == int(suite.get("tests", "-1"))
+        counted = level in run.failing_levels
         want = {
-            "failures": sum(r.status is Status.FAIL for r in members),
+            "failures": sum(r.status is Status.FAIL for r in members) if counted else 0,
             "errors": sum(r.status is Status.ERROR for r in members),
-            "skipped": sum(r.status is Status.SKIP for r in members),
+            "skipped": sum(
+                r.status is Status.SKIP or (r.status is Status.FAIL and not counted) for r in members
+            ),
         }
         for key, n in want.items():
             assert int(suite.get(key, "-1")) == n
@@ -114,7 +118,52 @@ def test_failure_body_is_enough_to_reproduce():
     assert "actual:   201 Created" in body
     assert "curl -sS -X POST 'http://127.0.0.1:8080/directory/outboundSharedUserProfiles'" in body
     should = next(c for c in root.iter("testcase") if c.get("name", "").startswith("ODATA-002"))
-    assert should.find("failure").get("message", "").endswith("(+1 more)")  # type: ignore[union-attr]
+    skipped = should.find("skipped")
+    assert skipped is not None  # a SHOULD failure does not count without --strict
+    assert "(+1 more) [SHOULD not met; --strict counts it]" in skipped.get("message", "")
+
+
+def _case(root: ET.Element, cid: str) -> ET.Element:
+    return next(c for c in root.iter("testcase") if c.get("name", "").startswith(cid + " "))
+
+
+def test_uncounted_should_failure_is_skipped_with_the_finding_as_message():
+    run = failing_run()
+    assert Level.SHOULD not in run.failing_levels
+    should = next(r for r in run.results if r.check.id == "ODATA-002")
+    case = _case(parse(run), "ODATA-002")
+    assert case.find("failure") is None
+    assert case.find("error") is None
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message", "").startswith(should.findings[0].message)
+    assert "Finding 1:" in (skipped.text or "")  # the evidence stays readable in the CI view
+
+
+def test_strict_run_keeps_a_should_failure_a_failure():
+    run = dataclasses.replace(failing_run(), failing_levels=(Level.MUST, Level.SHOULD))
+    root = parse(run)
+    failure = _case(root, "ODATA-002").find("failure")
+    assert failure is not None
+    assert failure.get("message", "").endswith("(+1 more)")
+    should_suite = next(s for s in root if s.get("name") == "SHOULD")
+    assert should_suite.get("failures") == "1"
+
+
+def test_passing_verdict_has_no_failure_elements():
+    run = failing_run()
+    only_uncounted = dataclasses.replace(
+        run,
+        results=tuple(
+            r for r in run.results if r.status is not Status.FAIL or r.check.level is not Level.MUST
+        ),
+    )
+    assert only_uncounted.exit_code == 0
+    assert any(r.status is Status.FAIL for r in only_uncounted.results)
+    root = parse(only_uncounted)
+    assert root.get("failures") == "0"
+    assert root.get("errors") == "0"
+    assert not list(root.iter("failure"))
 
 
 def test_hostile_text_is_escaped_and_cleaned():
