@@ -124,7 +124,7 @@ class Redactor:
     def quote(self, text: str, limit: int) -> str:
         """A value quoted into a message: masked as target text, then cut to `limit` characters with a
         trailing start of a secret masked too."""
-        text = self.text(text)
+        text = self.text(text[: limit + _margin(self.secrets)])
         if len(text) <= limit:
             return text
         return _mask(text[: max(limit - 1, 0)], self.secrets, "text", True) + "\u2026"
@@ -153,7 +153,10 @@ class Redactor:
     ) -> tuple[str, bool]:
         """A body as recorded text: masked first, then cut to `limit` characters; (text, was it cut)."""
         secrets = self._all(extra)
-        text = _mask(data.decode("utf-8", errors="replace"), secrets, "text", cut_tail)
+        text = data.decode("utf-8", errors="replace")
+        if len(text) > limit + _margin(secrets):  # what lies past the margin is cut anyway
+            text, cut_tail = text[: limit + _margin(secrets)], True
+        text = _mask(text, secrets, "text", cut_tail)
         if len(text) > limit:
             return _mask(text[:limit], secrets, "text", True), True
         return text, False
@@ -226,6 +229,12 @@ def quote(text: str, limit: int) -> str:
     if redactor is not None:
         return redactor.quote(text, limit)
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
+def _margin(secrets: Sequence[str]) -> int:
+    """Characters past a cut that can still belong to a secret starting before it, in any spelling
+    (a character may take up to about 40 when escaped twice, e.g. `%26amp%3B%2343%3B`)."""
+    return 64 + 40 * max((len(s) for s in secrets), default=0)
 
 
 def _mask(text: str, secrets: Sequence[str], mode: Mode, cut_tail: bool) -> str:
