@@ -131,11 +131,11 @@ def base64_pattern(secret: str) -> re.Pattern[str]:
             for char in range(first_bit // 6, -(-end_bit // 6)):
                 lo, hi = 6 * char, 6 * char + 6
                 known = [
-                    (k, bits[pos - first_bit]) for k, pos in enumerate(range(lo, hi)) if first_bit <= pos < end_bit
+                    (k, bits[pos - first_bit])
+                    for k, pos in enumerate(range(lo, hi))
+                    if first_bit <= pos < end_bit
                 ]
-                fits = [
-                    c for i, c in enumerate(alphabet) if all(f"{i:06b}"[k] == bit for k, bit in known)
-                ]
+                fits = [c for i, c in enumerate(alphabet) if all(f"{i:06b}"[k] == bit for k, bit in known)]
                 parts.append(re.escape(fits[0]) if len(fits) == 1 else "[" + re.escape("".join(fits)) + "]")
             alternatives.append("".join(parts))
     return re.compile("|".join(dict.fromkeys(alternatives)))

@@ -177,7 +177,7 @@ class Client:
 
     @property
     def redactor(self) -> Redactor:
-        """The redaction boundary for this client's secrets (`masking(client.redactor)` while a check runs)."""
+        """The redaction boundary for this client's secrets (the runner masks with it while a check runs)."""
         return self._redactor
 
     def redact_text(self, text: str) -> str:

@@ -63,7 +63,8 @@ class Redactor:
         self, token: str | None, secret_headers: Iterable[str], always_sent: Mapping[str, str] | None = None
     ) -> None:
         self.names = ALWAYS_SECRET | {h.strip().lower() for h in secret_headers}
-        found: list[tuple[str, str]] = [("the token", token)] if token else []
+        # A token with surrounding whitespace is quoted escaped (`'T\\n'`) by the HTTP library's errors.
+        found = [("the token", t) for t in dict.fromkeys((token, token.strip())) if t] if token else []
         # Values of secret headers sent with every request are masked wherever a target echoes them.
         for k, v in (always_sent or {}).items():
             if self.is_secret(k):
