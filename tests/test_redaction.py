@@ -112,11 +112,12 @@ def test_a_start_of_a_secret_ending_at_a_cut_is_masked(cut):
     redactor = Redactor(TOKEN, [])
     for spelled in (TOKEN, urllib.parse.quote(TOKEN, safe="")):
         text, _ = redactor.record(("x " + spelled[:cut]).encode(), (), 1000, cut_tail=True)
-        assert not text.endswith(spelled[:3]) and spelled[:cut] not in text, (spelled, text)
+        assert not text.endswith(spelled[:3]), (spelled, text)
+        assert spelled[:cut] not in text, (spelled, text)
 
 
 def test_broken_cut_before_masking_is_caught():
-    """BROKEN: cutting a quoted value first (as excerpts did) leaves a start of the secret the search finds."""
+    """BROKEN: cutting a quoted value first (as excerpts did) leaves a start of the secret that is found."""
     long_secret = canary("x" * 40)
     cut_first = json.dumps("p" * 10 + long_secret)[:60]
     assert leak_forms(Redactor(long_secret, []).text(cut_first), long_secret)
@@ -132,7 +133,8 @@ def test_a_short_token_leaves_the_harness_words_alone():
         == f"userId came back as \"{MASK}\", sent '{MASK}'"
     )
     assert redactor.text('{"userId": "x", "note": "example"}') == f'{{"userId": "{MASK}", "note": "example"}}'
-    assert redactor.field("x") == MASK and redactor.field('"x"') == MASK
+    assert redactor.field("x") == MASK
+    assert redactor.field('"x"') == MASK
     assert redactor.headers([("Authorization", "Bearer x"), ("client-request-id", "4f0e-x1")]) == (
         ("Authorization", MASK),
         ("client-request-id", "4f0e-x1"),
@@ -144,12 +146,14 @@ def test_a_short_token_leaves_the_harness_words_alone():
 def test_a_long_token_is_masked_inside_words_and_no_note():
     redactor = Redactor(TOKEN, [])
     assert redactor.words(f"got {TOKEN}.") == f"got {MASK}."
-    assert len(TOKEN) >= MIN_FREE and not redactor.notes()
+    assert len(TOKEN) >= MIN_FREE
+    assert not redactor.notes()
 
 
 def test_exception_texts_are_masked():
     """The HTTP library quotes a refused header value escaped (`'Bearer T\\n'`): masked all the same."""
     redactor = Redactor(TOKEN + "\n", [])
     error = ValueError(f"Invalid return character in header value: {('Bearer ' + TOKEN + chr(10))!r}")
-    assert TOKEN not in redactor.one_line(error) and TOKEN not in redactor.exception(error)
+    assert TOKEN not in redactor.one_line(error)
+    assert TOKEN not in redactor.exception(error)
     assert redactor.one_line(error).startswith("ValueError: Invalid return character")
