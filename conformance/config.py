@@ -181,17 +181,36 @@ def _validate(cfg: Config) -> Config:
             )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)
+        shown = shown_url(cfg.target)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ConfigError(
-                f"target {cfg.target!r} is not an http(s) base URL; expected e.g. http://127.0.0.1:8080"
+                f"target {shown!r} is not an http(s) base URL; expected e.g. http://127.0.0.1:8080"
             )
         try:
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError:
-            raise ConfigError(f"target {cfg.target!r} has an invalid port") from None
+            raise ConfigError(f"target {shown!r} has an invalid port") from None
         if parts.query or parts.fragment:
-            raise ConfigError(f"target {cfg.target!r}: give a base URL without query or fragment")
+            raise ConfigError(f"target {shown!r}: give a base URL without query or fragment")
+        if "@" in parts.netloc:
+            raise ConfigError(
+                f"target {shown!r} must not carry user:password; give the bearer token separately"
+            )
     return cfg
+
+
+def shown_url(url: str) -> str:
+    """`url` as an error may quote it: user:password, query values and the fragment masked, since a key is
+    often passed there (`?code=...`). Masks from the scheme to the last `@`, which a password may follow."""
+    head, sep, rest = url.partition("//")
+    if sep and "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    rest, hashed, _ = rest.partition("#")
+    path, asked, query = rest.partition("?")
+    if asked:
+        masked = [k + "=***" if eq else "***" for k, eq, _ in (p.partition("=") for p in query.split("&"))]
+        path += "?" + "&".join(masked)
+    return head + sep + path + ("#***" if hashed else "")
 
 
 def _pyproject_layer(cwd: Path) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from conformance.contract.spec import Spec
 from conformance.errors import HarnessError, TargetError, TargetUnreachable
 from conformance.results import CheckResult, Finding, RunResult, Status
 from conformance.target.client import Client
+from conformance.target.redaction import Redactor, masking
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,9 +71,11 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     start = time.perf_counter()
     findings = []
     status, error = Status.PASS, None
+    redactor = ctx.client.redactor
     try:
-        for found in bound.check.func(ctx):
-            findings.append(found)
+        with masking(redactor):  # values a check quotes are masked before they are cut
+            for found in bound.check.func(ctx):
+                findings.append(found)
         status = Status.FAIL if findings else Status.PASS
     except Skip as skip:
         status, error = (Status.FAIL, None) if findings else (Status.SKIP, str(skip))
@@ -84,12 +87,14 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     except HarnessError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:  # a check crashed: the harness could not decide
-        status, error = Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}"
-    mask = ctx.client.redact_text  # messages quote what the target sent, which may echo a secret
+        status, error = Status.ERROR, f"check crashed: {redactor.exception(exc)}"
+    # The harness's words may quote what the target sent: long secrets are masked anywhere, short ones as
+    # whole quoted values only, so a one-letter token cannot garble them (see target.redaction).
+    mask = redactor.words
     return CheckResult(
         check=info,
         status=status,
-        findings=tuple(_redacted(f, mask) for f in findings),
+        findings=tuple(_redacted(f, redactor) for f in findings),
         error=None if error is None else mask(error),
         duration_s=round(time.perf_counter() - start, 4),
         requests=ctx.client.requests_sent - before,
@@ -97,11 +102,14 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     )
 
 
-def _redacted(found: Finding, mask: Callable[[str], str]) -> Finding:
+def _redacted(found: Finding, redactor: Redactor) -> Finding:
     evidence = found.evidence
     if evidence is not None:
-        evidence = replace(evidence, expected=mask(evidence.expected), actual=mask(evidence.actual))
-    return replace(found, message=mask(found.message), location=mask(found.location), evidence=evidence)
+        evidence = replace(
+            evidence, expected=redactor.field(evidence.expected), actual=redactor.field(evidence.actual)
+        )
+    words = redactor.words
+    return replace(found, message=words(found.message), location=words(found.location), evidence=evidence)
 
 
 def open_context(
@@ -179,7 +187,7 @@ def run(
             results.append(result)
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=result))
-    run_notes = []
+    run_notes = list(ctx.client.redactor.notes())
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
     if stopped:

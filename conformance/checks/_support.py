@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from conformance.contract.schemas import parse_datetime
 from conformance.contract.spec import JSON, Operation, Property
 from conformance.results import Evidence, Finding
+from conformance.target.redaction import quote
 
 if TYPE_CHECKING:
     from conformance.checks import CheckContext
@@ -221,15 +222,16 @@ def _canon(value: JSON) -> str:
 
 
 def _excerpt(reply: Reply, limit: int = 200) -> str:
-    text = reply.content[:limit].decode("utf-8", "replace")
-    return text + ("…" if len(reply.content) > limit else "")
+    """The start of a reply's body, masked before it is cut (the target may echo a secret in it)."""
+    return quote(reply.content.decode("utf-8", "replace"), limit)
 
 
 def excerpt(value: JSON, limit: int = 120) -> str:
-    """`value` as JSON for a message: readable non-ASCII, but invisible characters escaped so they show."""
+    """`value` as JSON for a message: readable non-ASCII, but invisible characters escaped so they show;
+    secrets in it are masked before it is cut to `limit` characters."""
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", "backslashreplace")
     text = "".join(
         c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(value, ensure_ascii=False)
     )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return quote(text, limit)

@@ -175,6 +175,11 @@ class Client:
             return self._base
         return self._base.rstrip("/") + "/" + path.lstrip("/")
 
+    @property
+    def redactor(self) -> Redactor:
+        """The redaction boundary for this client's secrets (the runner masks with it while a check runs)."""
+        return self._redactor
+
     def redact_text(self, text: str) -> str:
         """`text` with the token (and its escaped forms) masked, for callers that log."""
         return self._redactor.text(text)

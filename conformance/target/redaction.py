@@ -1,31 +1,43 @@
 """The redaction boundary: masks every secret in what the client records, before anything else can see it.
 
-What it promises, for every request the client records (`Exchange`, the reproduce command, error messages):
+What it promises, for every request the client records (`Exchange`, the reproduce command, error messages)
+and every value a check quotes into a message (`quote`, under `masking`):
 
 - Header values are replaced by `***` when the header's name is secret: `authorization`, `cookie`,
   `proxy-authorization`, `set-cookie`, `x-api-key` and every name the user declared secret (case and spaces
   ignored).
-- The token and the values of secret headers sent with every request are masked in all text given here:
-  URLs, header names and values, reason phrases, bodies, exception messages. The values of secret headers
-  sent in one request (with and without their scheme word, e.g. `Bearer`) are masked in everything recorded
-  of that request too. Secrets are found as sent and as a target may echo them: JSON-escaped (`\\uXXXX` in
-  either case, `\\/`), percent-encoded, or a mix of these.
-- Masking happens before any cut: a body is masked, then cut to the record limit; a body the read limit cut
-  has a trailing start of a secret masked too.
-- Secret header values shorter than `MIN_SECRET` characters are masked by the header's name only: searching
-  text for them would mask the harness's own words. The harness's words never pass through here: only
-  what came from the target or goes to it, and exceptions about those, do.
+- Secrets are the token and every part of a secret header's value (`parts`): the whole value; for
+  Authorization, the credential after its scheme and, for Basic, the decoded `user:password` and the
+  password; for Cookie, each cookie's value. Those sent with every request are masked in everything; those
+  sent in one request are masked in everything recorded of that request too.
+- A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
+  case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
+  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text.
+- Masking happens before any cut, and a start of a secret (3 characters or more, in any of those spellings)
+  that ends where a text was cut is masked too: bodies at the record or read limit, quoted values at 120
+  characters, body excerpts at 200, exception lines at 200.
+- The harness's own words are never masked. Target-derived and secret-bearing text (`text`) has every secret
+  masked; a secret shorter than `MIN_FREE` characters there only where it stands alone (not inside a longer
+  run of token characters, so "x" is masked in `{"a": "x"}` and not in "example"). Messages the harness
+  composes (`words`) have secrets of `MIN_FREE` or more characters masked anywhere, shorter ones only as a
+  whole quoted value; values a check quotes go through `quote` first. A run note (`notes`) says when a
+  secret is too short to mask inside free text.
 - The reproduce command carries the token as `$CONFORMANCE_TOKEN`, leaves other secret headers out (and says
   which) and is built from masked text only.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Final, Literal
+
+from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
 
 from conformance.target import reproduce
 
@@ -34,37 +46,98 @@ ALWAYS_SECRET: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 TOKEN_ENV: Final = "CONFORMANCE_TOKEN"
-MIN_SECRET: Final = (
-    4  # shorter secret values sent in headers are masked by name only, not searched for in text
-)
+# Secrets shorter than this are masked only where they stand alone. Real credentials (API keys, PATs, JWTs,
+# session ids) are 16 characters or more; the short values people give mocks ("x", "test", "token",
+# "secret1") are English words or pieces of them, and searching free text for them would mask the harness's
+# own words ("expected", "latest", "tokens"). At 8, a collision needs a whole 8-letter word as the token.
+MIN_FREE: Final = 8
+MIN_PREFIX: Final = 3  # a start of a secret this long at a cut is masked; shorter ones would hit most cuts
+_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_QUOTES: Final = frozenset("\"'`")
+
+Mode = Literal["text", "words"]
 
 
 class Redactor:
-    """Masks secret header values by name and secret strings wherever they occur in text."""
+    """Masks secret header values by name and secrets (and their parts) wherever they occur in text."""
 
     def __init__(
         self, token: str | None, secret_headers: Iterable[str], always_sent: Mapping[str, str] | None = None
     ) -> None:
         self.names = ALWAYS_SECRET | {h.strip().lower() for h in secret_headers}
-        self.secrets: tuple[str, ...] = (token,) if token else ()
+        # A token with surrounding whitespace is quoted escaped (`'T\\n'`) by the HTTP library's errors.
+        found = [("the token", t) for t in dict.fromkeys((token, token.strip())) if t] if token else []
         # Values of secret headers sent with every request are masked wherever a target echoes them.
-        self.secrets += tuple(
-            v for k, v in (always_sent or {}).items() if self.is_secret(k) and len(v) >= MIN_SECRET
-        )
+        for k, v in (always_sent or {}).items():
+            if self.is_secret(k):
+                found += [(f"a part of the {k.strip()} header", p) for p in self.parts(k, v)]
+        self.secrets: tuple[str, ...] = tuple(dict.fromkeys(s for _, s in found))
+        self._short = tuple(dict.fromkeys(what for what, s in found if len(s) < MIN_FREE))
 
     def is_secret(self, name: str) -> bool:
         return name.strip().lower() in self.names
 
+    def parts(self, name: str, value: str) -> tuple[str, ...]:
+        """The secret parts of a secret header's value: the value, the credential after an Authorization
+        scheme (and, for Basic, the decoded `user:password` and the password), each cookie's value."""
+        value = value.strip()
+        out = [value]
+        low = name.strip().lower()
+        if low in ("authorization", "proxy-authorization"):
+            scheme, _, credential = value.partition(" ")
+            credential = credential.strip()
+            out.append(credential)
+            if scheme.lower() == "basic":
+                try:
+                    padded = credential + "=" * (-len(credential) % 4)
+                    decoded = base64.b64decode(padded, validate=True).decode("utf-8")
+                except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+                    decoded = ""
+                out += [decoded, decoded.partition(":")[2]]
+        elif low == "cookie":
+            out += [c.partition("=")[2].strip().strip('"') for c in value.split(";")]
+        return tuple(p for p in dict.fromkeys(out) if p)
+
+    def notes(self) -> tuple[str, ...]:
+        """Run notes: which secrets are too short to mask inside free text (never their values)."""
+        return tuple(
+            f"{what} is shorter than {MIN_FREE} characters, too short to mask safely inside free text: it is "
+            "masked in secret headers and where it stands alone as a value or word, not inside other words; "
+            f"use a value of {MIN_FREE} or more characters to have it masked everywhere"
+            for what in self._short
+        )
+
     def text(self, text: str, extra: Sequence[str] = (), *, cut_tail: bool = False) -> str:
-        """`text` with every secret (and `extra`, this request's) masked in all its encodings."""
-        secrets = tuple(dict.fromkeys(self.secrets + tuple(extra)))
-        pattern = _secret_pattern(secrets)
-        if pattern is not None:
-            text = pattern.sub(MASK, text)
-        if cut_tail:  # the read limit may have split a secret: hide a trailing start of one
-            for secret in secrets:
-                text = _mask_tail(text, secret)
-        return text
+        """Target-derived or secret-bearing `text` with every secret masked in all its spellings; a secret
+        shorter than `MIN_FREE` only where it stands alone. `cut_tail`: the text was cut at its end."""
+        return _mask(text, self._all(extra), "text", cut_tail)
+
+    def words(self, text: str) -> str:
+        """The harness's own message, which may quote what a target sent: secrets of `MIN_FREE` or more
+        characters masked anywhere, shorter ones only as a whole quoted value (`'x'`, `"x"`)."""
+        return _mask(text, self.secrets, "words", False)
+
+    def field(self, text: str) -> str:
+        """An exact field (evidence expected/actual): `***` when it is a secret, else as `words`."""
+        bare = text.strip().strip("\"'")
+        if bare and any(bare == s or _mask(bare, (s,), "text", False) == MASK for s in self.secrets):
+            return MASK
+        return self.words(text)
+
+    def quote(self, text: str, limit: int) -> str:
+        """A value quoted into a message: masked as target text, then cut to `limit` characters with a
+        trailing start of a secret masked too."""
+        text = self.text(text[: limit + _margin(self.secrets)])
+        if len(text) <= limit:
+            return text
+        return _mask(text[: max(limit - 1, 0)], self.secrets, "text", True) + "\u2026"
+
+    def exception(self, e: BaseException) -> str:
+        """An exception's text (it may quote a header or a body), masked as secret-bearing text."""
+        return self.text(f"{type(e).__name__}: {e}")
+
+    def _all(self, extra: Sequence[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.secrets + tuple(extra))) if extra else self.secrets
 
     def headers(
         self, pairs: Iterable[tuple[str, str]], extra: Sequence[str] = ()
@@ -75,29 +148,26 @@ class Redactor:
         )
 
     def sent_secrets(self, pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-        """Values of secret headers in this request, searched for in everything recorded."""
-        out: list[str] = []
-        for name, value in pairs:
-            if self.is_secret(name):
-                for v in (value, value.partition(" ")[2]):
-                    if len(v) >= MIN_SECRET:
-                        out.append(v)
-        return tuple(out)
+        """The parts of the secret headers in this request, searched for in everything recorded of it."""
+        return tuple(p for name, value in pairs if self.is_secret(name) for p in self.parts(name, value))
 
     def record(
         self, data: bytes, extra: Sequence[str], limit: int, *, cut_tail: bool = False
     ) -> tuple[str, bool]:
         """A body as recorded text: masked first, then cut to `limit` characters; (text, was it cut)."""
-        text = self.text(data.decode("utf-8", errors="replace"), extra, cut_tail=cut_tail)
+        secrets = self._all(extra)
+        text = data.decode("utf-8", errors="replace")
+        if len(text) > limit + _margin(secrets):  # what lies past the margin is cut anyway
+            text, cut_tail = text[: limit + _margin(secrets)], True
+        text = _mask(text, secrets, "text", cut_tail)
         if len(text) > limit:
-            return text[:limit], True
+            return _mask(text[:limit], secrets, "text", True), True
         return text, False
 
     def one_line(self, e: BaseException) -> str:
         """An exception as one masked line of at most 200 characters, for an error message."""
-        text = self.text(f"{type(e).__name__}: {e}")
-        text = " ".join(text.split())
-        return text if len(text) <= 200 else text[:197] + "..."
+        text = " ".join(self.exception(e).split())
+        return text if len(text) <= 200 else _mask(text[:197], self.secrets, "text", True) + "..."
 
     def curl(
         self,
@@ -145,36 +215,91 @@ class Redactor:
         return prefix + " ".join(parts) + note
 
 
-def _any_case(hex_digits: str) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
+_active: ContextVar[Redactor | None] = ContextVar("conformance_redactor", default=None)
 
 
-def _char_forms(c: str) -> str:
-    """A regex for one character of a secret as a target might echo it: as is, or escaped by
-    JSON (\\uXXXX, \\/), or percent-encoded; serializers mix these (.NET escapes '+' but not '-')."""
-    if c.isascii() and c.isalnum():
-        return re.escape(c)
-    forms = [re.escape(c), r"\\u" + _any_case(f"{ord(c):04x}")]
-    forms.append("".join("%" + _any_case(f"{b:02x}") for b in c.encode("utf-8")))
-    if c.isascii():
-        forms.append(r"\\" + re.escape(c))
-    return "(?:" + "|".join(forms) + ")"
+@contextmanager
+def masking(redactor: Redactor) -> Iterator[Redactor]:
+    """While the block runs (a check), `quote` masks with `redactor`."""
+    reset = _active.set(redactor)
+    try:
+        yield redactor
+    finally:
+        _active.reset(reset)
+
+
+def quote(text: str, limit: int) -> str:
+    """`text` (a value a check quotes into a message) masked by the active `masking` redactor, then cut to
+    `limit` characters; without one, only cut."""
+    redactor = _active.get()
+    if redactor is not None:
+        return redactor.quote(text, limit)
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
+def _margin(secrets: Sequence[str]) -> int:
+    """Characters past a cut that can still belong to a secret starting before it, in any spelling
+    (a character may take up to about 40 when escaped twice, e.g. `%26amp%3B%2343%3B`)."""
+    return 64 + 40 * max((len(s) for s in secrets), default=0)
+
+
+def _mask(text: str, secrets: Sequence[str], mode: Mode, cut_tail: bool) -> str:
+    if not secrets or not text:
+        return text
+    spans = sorted(_spans(text, tuple(secrets), mode, cut_tail))
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        if start >= pos:
+            out.append(text[pos:start])
+            out.append(MASK)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> Iterator[tuple[int, int]]:
+    """Spans of `text` that spell a secret (in any view), or (`cut_tail`) a start of one ending the text."""
+    long = tuple(s for s in secrets if len(s) >= MIN_FREE)
+    b64 = _base64_any(long)
+    for view in views(text):
+        seen = view.text
+        for secret in secrets:
+            start = seen.find(secret)
+            while start != -1:
+                end = start + len(secret)
+                if len(secret) >= MIN_FREE or _stands_alone(seen, start, end, mode):
+                    yield view.span(start, end)
+                start = seen.find(secret, start + 1)
+        if b64 is not None:
+            for m in b64.finditer(seen):
+                yield view.span(m.start(), m.end())
+        if cut_tail:
+            cut = partial_escape_start(seen)
+            for form in (f for s in long for f in (s, *base64_middles(s))):
+                for k in range(min(len(form) - 1, cut), MIN_PREFIX - 1, -1):
+                    if seen.endswith(form[:k], 0, cut):
+                        yield view.span(cut - k, len(seen))
+                        break
+
+
+def _stands_alone(text: str, start: int, end: int, mode: Mode) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if mode == "words":  # in the harness's words, only a whole quoted value
+        return before != "" and before == after and before in _QUOTES
+    return before not in _WORD and after not in _WORD
 
 
 @functools.lru_cache(maxsize=64)
-def _secret_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
-    alternatives = ["".join(map(_char_forms, s)) for s in sorted(secrets, key=len, reverse=True) if s]
-    return re.compile("|".join(alternatives)) if alternatives else None
+def _base64_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not secrets:
+        return None
+    return re.compile("|".join(base64_pattern(s).pattern for s in sorted(secrets, key=len, reverse=True)))
 
 
-def _mask_tail(text: str, secret: str) -> str:
-    lead = secret[: min(MIN_SECRET, len(secret))]
-    i = text.find(lead, max(0, len(text) - len(secret) + 1))
-    while i != -1:
-        if secret.startswith(text[i:]):
-            return text[:i] + MASK
-        i = text.find(lead, i + 1)
-    return text
-
-
-__all__ = ["ALWAYS_SECRET", "MASK", "MIN_SECRET", "TOKEN_ENV", "Redactor"]
+__all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "masking", "quote"]
