@@ -37,9 +37,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Final, Literal
 
-from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
-
 from conformance.target import reproduce
+from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
 
 MASK: Final = "***"
 ALWAYS_SECRET: Final = frozenset(
