@@ -48,6 +48,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="conformance_strict",
         help="SHOULD failures fail their tests too",
     )
+    group.addoption(
+        "--conformance-no-auth",
+        action="store_true",
+        dest="conformance_no_auth",
+        help="run without credentials on purpose; the checks about authentication are skipped",
+    )
 
 
 def _dest(name: str) -> str:
@@ -66,6 +72,7 @@ def _config(pyconfig: pytest.Config) -> Config:
     if _CONFIG not in pyconfig.stash:
         options = {name: pyconfig.getoption(_dest(name)) for name in _OPTIONS}
         options["strict"] = True if pyconfig.getoption("conformance_strict") else None
+        options["no-auth"] = True if pyconfig.getoption("conformance_no_auth") else None
         try:
             pyconfig.stash[_CONFIG] = load_options(options, prefix="--conformance-")
         except HarnessError as exc:
