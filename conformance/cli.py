@@ -56,7 +56,7 @@ def _parser() -> _Parser:
         "--no-auth",
         action="store_const",
         const=True,
-        help="run without credentials on purpose (a --target needs a token otherwise); auth checks are skipped",
+        help="run without credentials on purpose (else a --target needs a token); auth checks are skipped",
     )
     run.add_argument("--report-dir", help="where reports go (default: reports)")
     run.add_argument(

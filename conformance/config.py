@@ -231,7 +231,9 @@ def _credentials(cfg: Config, prefix: str) -> Config:
         header, stripped = check_header(given, flag=f"{prefix}header")
         if stripped:
             name = header.split(":", 1)[0]
-            notes.append(f"the value of {prefix}header {name} had a line break or other whitespace around it, stripped")
+            notes.append(
+                f"the value of {prefix}header {name} had a line break or other whitespace around it, stripped"
+            )
         headers.append(header)
     return replace(cfg, token=token, headers=tuple(headers), notes=tuple(dict.fromkeys(notes)))
 

@@ -44,7 +44,7 @@ def clean_value(value: str) -> tuple[str, str]:
 
 
 def check_token(raw: str, *, how_to_set: str) -> tuple[str, bool]:
-    """The token to send (stripped) and whether it was stripped; `ConfigError` when a header cannot carry it."""
+    """The token to send (stripped) and whether it was; `ConfigError` when a header cannot carry it."""
     token, gone = clean_value(raw)
     problem = unsendable(token)
     if problem:
@@ -60,7 +60,9 @@ def check_header(header: str, *, flag: str) -> tuple[str, bool]:
     name, colon, value = header.partition(":")
     name = name.strip(" \t")
     if not colon:
-        raise ConfigError(f"a {flag} value without ':'; expected 'Name: value', e.g. {flag} 'X-Tenant: contoso'")
+        raise ConfigError(
+            f"a {flag} value without ':'; expected 'Name: value', e.g. {flag} 'X-Tenant: contoso'"
+        )
     if not _TOKEN.fullmatch(name):  # the name is not shown: a mistyped header may hold a secret there
         bad = next((c for c in name if not _TOKEN.fullmatch(c)), None)
         what = (

@@ -75,7 +75,8 @@ def plan(spec: Spec, config: Config) -> list[BoundCheck]:
         )
     if config.no_auth:
         checks = [
-            replace(b, skip_reason=NO_AUTH) if about_auth(b.check) and not b.skip_reason else b for b in checks
+            replace(b, skip_reason=NO_AUTH) if about_auth(b.check) and not b.skip_reason else b
+            for b in checks
         ]
     return checks
 

@@ -35,7 +35,9 @@ def fault_level(fault_checks: list[str], check_levels: dict[str, Level]) -> Leve
     return max((check_levels[i] for i in fault_checks), key=RANK.__getitem__)
 
 
-def mismatches(faults: list[Fault], expected: dict[str, list[str]], check_levels: dict[str, Level]) -> list[str]:
+def mismatches(
+    faults: list[Fault], expected: dict[str, list[str]], check_levels: dict[str, Level]
+) -> list[str]:
     return [
         f"{f.name}: listed {f.level_hint.value}, fails {fault_level(expected[f.name], check_levels).value} "
         f"checks {expected[f.name]}"

@@ -73,7 +73,9 @@ def call(argv: list[str]) -> tuple[int, str, str]:
 def printed_in(report_dir: Path, out: str, err: str, secret: str) -> list[str]:
     where = [name for name, text in (("stdout", out), ("stderr", err)) if secret in text]
     if report_dir.exists():
-        where += [p.name for p in sorted(report_dir.rglob("*")) if p.is_file() and secret.encode() in p.read_bytes()]
+        where += [
+            p.name for p in sorted(report_dir.rglob("*")) if p.is_file() and secret.encode() in p.read_bytes()
+        ]
     return where
 
 
@@ -95,7 +97,13 @@ USAGE: dict[str, tuple[str | None, list[str], dict[str, str], str, str]] = {
     "header-name-with-space": ("t", [*ONE, "--header", f"Authorization Bearer {SECRET}: x"], {}, "", "space"),
     "header-with-nul-pyproject": ("t", ONE, {}, f'header = ["X-Custom: {SECRET}\\u0000x"]\n', "NUL"),
     "header-with-lf-env": ("t", ONE, {"CONFORMANCE_HEADER": f"X-Custom: {SECRET}\nX: 1"}, "", "line break"),
-    "check-and-skip-same-id": ("t", ["--check", "CREATE-001", "--skip-check", "CREATE-001"], {}, "", "no check"),
+    "check-and-skip-same-id": (
+        "t",
+        ["--check", "CREATE-001", "--skip-check", "CREATE-001"],
+        {},
+        "",
+        "no check",
+    ),
     "check-prefix-all-skipped": (
         "t",
         ["--check", "GEN-*", "--skip-check", "GEN-001", "--skip-check", "GEN-002", "--skip-check", "GEN-003"],
@@ -114,7 +122,9 @@ USAGE: dict[str, tuple[str | None, list[str], dict[str, str], str, str]] = {
 @pytest.mark.parametrize("name", list(USAGE))
 def test_usage_error_before_any_request(name, tmp_path, monkeypatch):
     token, extra, env, pyproject, mention = USAGE[name]
-    for var in [v for v in __import__("os").environ if v.startswith("CONFORMANCE_") and v != "CONFORMANCE_CORPUS"]:
+    for var in [
+        v for v in __import__("os").environ if v.startswith("CONFORMANCE_") and v != "CONFORMANCE_CORPUS"
+    ]:
         monkeypatch.delenv(var)
     for var, value in env.items():
         monkeypatch.setenv(var, value)
@@ -129,7 +139,8 @@ def test_usage_error_before_any_request(name, tmp_path, monkeypatch):
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert not printed_in(report_dir, out, err, SECRET), f"the bad value was printed: {out}{err}"
     assert code == 2, out + err
-    assert len(lines) == 1 and "Traceback" not in out + err, err
+    assert len(lines) == 1, err
+    assert "Traceback" not in out + err
     assert mention in lines[0], lines[0]
     assert not sent, f"{len(sent)} requests reached the target before the usage error"
 

@@ -262,7 +262,12 @@ def concrete_path(op: Operation, params: dict[str, str] | None = None) -> str:
 
 def path_placeholders(op: Operation) -> list[str]:
     """Every placeholder name in the documented paths (`{id | userPrincipalName}` gives both), in order."""
-    names = (n.strip() for fact in op.paths for m in _PLACEHOLDER.finditer(fact.value) for n in m.group(1).split("|"))
+    names = (
+        n.strip()
+        for fact in op.paths
+        for m in _PLACEHOLDER.finditer(fact.value)
+        for n in m.group(1).split("|")
+    )
     return list(dict.fromkeys(n for n in names if n))
 
 

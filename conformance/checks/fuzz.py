@@ -211,7 +211,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     except _CaseFailed as failed:
         shrunk = excerpt(failed.finding.evidence.input if failed.finding.evidence else None)
         ctx.notes.append(
-            f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; failure shrunk to {shrunk}"
+            f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
+            f"failure shrunk to {shrunk}"
         )
         # the finding's own line names the body, so the terminal and every report show what to resend
         yield replace(failed.finding, message=f"{failed.finding.message} (shrunk body: {shrunk})")

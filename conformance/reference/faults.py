@@ -41,7 +41,9 @@ class Fault:
 
     name: str
     description: str
-    level_hint: Level  # the highest level among the checks it fails (tests/test_fault_levels.py keeps them equal)
+    level_hint: (
+        Level  # the highest level among the checks it fails (tests/test_fault_levels.py keeps them equal)
+    )
     legal: bool = False
     needs: tuple[str, ...] = ()
 
@@ -184,9 +186,7 @@ def resolve(names: object) -> frozenset[str]:
     for name in names:
         if name not in ALL:
             hint = did_you_mean(str(name), ALL)
-            raise ConfigError(
-                f"unknown fault {name!r}{hint}; `conformance serve --list-faults` lists them"
-            )
+            raise ConfigError(f"unknown fault {name!r}{hint}; `conformance serve --list-faults` lists them")
         out.add(str(name))
     return frozenset(out)
 
