@@ -18,7 +18,7 @@ from conformance.config import Config, load_options
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
 from conformance.results import CheckResult, Status, Verdict
-from conformance.session import load_run_spec, open_target
+from conformance.session import TargetPair, load_run_spec, open_target
 
 # The plugin's state for a session, kept on the pytest config (one per session, also under pytester).
 _CONFIG = pytest.StashKey[Config]()  # from the --conformance-* options, loaded once
@@ -128,7 +128,7 @@ def conformance_target(
 ) -> Iterator[tuple[str, str | None]]:
     """(base URL, token): the --conformance-target, or the embedded reference implementation."""
     with open_target(conformance_config, lambda: _spec(request.config, conformance_config)) as target:
-        yield target.url, target.token
+        yield TargetPair(target.url, target.token)  # a tuple whose repr masks the token
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from conformance.config import Config
 from conformance.contract.spec import Spec
@@ -53,6 +54,16 @@ class Target:
     def __repr__(self) -> str:  # no object that holds the token prints it
         token = "None" if self.token is None else "'***'"
         return f"Target(url={self.url!r}, token={token}, embedded={self.embedded})"
+
+
+class TargetPair(NamedTuple):
+    """(base URL, token) as the pytest plugin's `conformance_target` fixture gives it; prints no token."""
+
+    url: str
+    token: str | None
+
+    def __repr__(self) -> str:
+        return f"TargetPair(url={self.url!r}, token={'None' if self.token is None else repr('***')})"
 
 
 @contextmanager

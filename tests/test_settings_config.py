@@ -320,3 +320,14 @@ def test_a_generated_failure_line_shows_the_shrunk_body(spec, clean_env, tmp_pat
     assert code == 1, out + err
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("- ") and "500" in ln)
     assert 'shrunk body: {"userId": ""}' in line, out
+
+
+def test_the_plugin_target_pair_hides_the_token():
+    from conformance.session import TargetPair
+
+    pair = TargetPair("http://127.0.0.1:1", TOK)
+    _url, token = pair  # still the documented (base URL, token) tuple
+    assert token == TOK
+    assert TOK not in repr(pair)
+    assert TOK not in str(pair)
+    assert TOK not in repr({"target": pair})
