@@ -52,6 +52,12 @@ def _parser() -> _Parser:
     run.add_argument("--target", help="base URL of the implementation (default: embedded reference)")
     run.add_argument("--spec", help="doc page (.md) or derived .openapi.yaml (default: the packaged seed)")
     run.add_argument("--token", help="bearer token (prefer the CONFORMANCE_TOKEN environment variable)")
+    run.add_argument(
+        "--no-auth",
+        action="store_const",
+        const=True,
+        help="run without credentials on purpose (else a --target needs a token); auth checks are skipped",
+    )
     run.add_argument("--report-dir", help="where reports go (default: reports)")
     run.add_argument(
         "--format", metavar="FORMATS", help=f"comma-separated: {','.join(FORMATS)} (default: all)"
@@ -143,6 +149,11 @@ def _check_report_dir(directory: str) -> Path:
     return path
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 check', '2 checks': counts read as words, not as a template."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 _MARK = {Status.PASS: "PASS ", Status.FAIL: "FAIL ", Status.ERROR: "ERROR", Status.SKIP: "skip "}
 
 
@@ -201,7 +212,7 @@ class Terminal:
                 self._line("reports: " + ", ".join(str(p) for p in written))
         self._line(
             f"verdict: {run.verdict.text} ({totals['pass']} passed, {totals['fail']} failed, "
-            f"{totals['error']} errors, {totals['skip']} skipped; exit {run.verdict.exit_code})"
+            f"{plural(totals['error'], 'error')}, {totals['skip']} skipped; exit {run.verdict.exit_code})"
         )
 
     def say(self, text: str) -> None:
@@ -236,8 +247,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     with open_target(config, lambda: spec, faults=args.fault) as target:
         if target.embedded:
             faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
+            faults += " without authentication (--no-auth)" if config.no_auth else ""
             term.say(f"target: embedded reference implementation at {target.url}{faults}")
-        term.say(f"spec: {spec_file} ({spec.title}); {len(checks)} checks")
+        term.say(f"spec: {spec_file} ({spec.title}); {plural(len(checks), 'check')}")
         result = run(
             spec,
             config,
@@ -282,7 +294,7 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     for n in notes:
         print(f"{n.where.file}:{n.where.line}: {n.severity} {n.code} {n.message}", file=out)
     errors = sum(n.severity == Severity.ERROR for n in notes)
-    print(f"{len(notes)} findings, {errors} errors", file=out)
+    print(f"{plural(len(notes), 'finding')}, {plural(errors, 'error')}", file=out)
     return EXIT_FAIL if errors else EXIT_OK
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.contract.spec import Level
+from conformance.credentials import check_header, check_token
 from conformance.errors import ConfigError, did_you_mean
 
 FORMATS = ("json", "junit", "md", "html")
@@ -36,7 +37,7 @@ class Secret(str):
         return str.__str__(self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Config:
     target: str | None = None  # base URL; None = the embedded reference implementation
     spec: str | None = None  # a doc page (.md) or a derived OpenAPI file; None = the packaged seed
@@ -55,6 +56,13 @@ class Config:
     skip: tuple[str, ...] = ()
     fuzz: bool = True
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
+    notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
+
+    def __repr__(self) -> str:
+        """The settings with every secret masked, as `redacted()` gives them (so no log line shows one)."""
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.redacted().items())
+        return f"Config({shown})"
 
     def redacted(self) -> dict[str, Any]:
         """A plain mapping safe to print: secrets replaced by '***' (or None when unset)."""
@@ -64,7 +72,9 @@ class Config:
             if f.name == "token":
                 value = None if value is None else "***"
             elif f.name == "headers":
-                value = [h.split(":", 1)[0].strip() + ": ***" for h in value]
+                value = [h.split(":", 1)[0].strip() + ": ***" if ":" in h else "***" for h in value]
+            elif f.name == "notes":
+                continue  # the run reports them as notes
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
@@ -109,6 +119,13 @@ OPTIONS: dict[str, str] = {
     "check": "select",
     "skip-check": "skip",
     "verbosity": "verbosity",
+    "no-auth": "no_auth",
+}
+
+# `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
+OTHER_VARIABLES = {
+    "CONFORMANCE_CORPUS": "where the Graph doc corpus is (tests and benchmarks)",
+    "CONFORMANCE_UPDATE_GOLDEN": "rewrite the reporters' golden files (tests)",
 }
 
 
@@ -129,7 +146,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if name == "seed" and not 0 <= number_i < 2**32:
                 raise ConfigError(f"{origin}: seed must be between 0 and 2**32-1, got {value!r}")
             return number_i
-        if name in {"strict", "fuzz"}:
+        if name in {"strict", "fuzz", "no_auth"}:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -150,6 +167,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(i).strip() for i in items if str(i).strip())
         if name == "token":
+            if isinstance(value, Secret):
+                return value
             return None if value in (None, "") else Secret(str(value))
         return None if value is None else str(value)
     except ConfigError:
@@ -158,20 +177,14 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} has an invalid value {value!r}") from None
 
 
-def _validate(cfg: Config) -> Config:
+def _validate(cfg: Config, prefix: str = "--") -> Config:
     unknown = [f for f in cfg.formats if f not in FORMATS]
     if unknown:
         raise ConfigError(
             f"unknown report format {unknown[0]!r}{did_you_mean(unknown[0], FORMATS)}; "
             f"choose from {', '.join(FORMATS)}"
         )
-    for header in cfg.headers:
-        name = header.split(":", 1)[0].strip()
-        if ":" not in header or not name or any(c in name for c in " \t\r\n"):
-            raise ConfigError(
-                (f"--header {name!r}" if ":" in header else "a --header value without ':'")
-                + ": expected 'Name: value', e.g. --header 'X-Tenant: contoso'"
-            )
+    cfg = _credentials(cfg, prefix)
     for param in cfg.path_params:
         name, eq, val = param.partition("=")
         if not eq or not name.strip() or not val.strip() or "/" in val:
@@ -196,6 +209,11 @@ def _validate(cfg: Config) -> Config:
             raise ConfigError(
                 f"target {shown!r} must not carry user:password; give the bearer token separately"
             )
+        if cfg.token is None and not cfg.no_auth:  # a 401 on every check would be a wrong verdict
+            raise ConfigError(
+                f"no token for the target (none given, or empty): set CONFORMANCE_TOKEN (or {prefix}token), "
+                f"or pass {prefix}no-auth to run without credentials"
+            )
     return cfg
 
 
@@ -213,6 +231,32 @@ def shown_url(url: str) -> str:
     return head + sep + path + ("#***" if hashed else "")
 
 
+def _credentials(cfg: Config, prefix: str) -> Config:
+    """The token and headers as they will be sent (checked, stripped), and notes saying what changed."""
+    notes = list(cfg.notes)
+    token = cfg.token
+    if token is not None:
+        value, stripped = check_token(token.reveal(), how_to_set=f"CONFORMANCE_TOKEN or {prefix}token")
+        if stripped and value:
+            notes.append("the token had whitespace around it (a trailing newline?), stripped before sending")
+        token = Secret(value) if value else None
+    if cfg.no_auth:
+        notes.append(f"run without credentials ({prefix}no-auth): checks about authentication are skipped")
+        if token is not None:
+            notes.append(f"{prefix}no-auth: the token that is set is not sent")
+        token = None
+    headers = []
+    for given in cfg.headers:
+        header, stripped = check_header(given, flag=f"{prefix}header")
+        if stripped:
+            name = header.split(":", 1)[0]
+            notes.append(
+                f"the value of {prefix}header {name} had a line break or other whitespace around it, stripped"
+            )
+        headers.append(header)
+    return replace(cfg, token=token, headers=tuple(headers), notes=tuple(dict.fromkeys(notes)))
+
+
 def _pyproject_layer(cwd: Path) -> dict[str, Any]:
     path = cwd / "pyproject.toml"
     if not path.is_file():
@@ -225,21 +269,35 @@ def _pyproject_layer(cwd: Path) -> dict[str, Any]:
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.conformance] must be a table")
     out: dict[str, Any] = {}
+    keys = [k for k in OPTIONS if k != "token"]
     for key, value in section.items():
-        name = key.replace("-", "_")
-        if name not in _KEYS or name == "token":
-            hint = " (put the token in CONFORMANCE_TOKEN, never in a file)" if name == "token" else ""
+        if key not in keys:  # the keys are the flags' names, nothing else
+            hint = (
+                " (put the token in CONFORMANCE_TOKEN, never in a file)"
+                if key == "token"
+                else did_you_mean(key, keys) or "; the keys are the flags' names, e.g. report-dir"
+            )
             raise ConfigError(f"{path}: unknown key {key!r} in [tool.conformance]{hint}")
-        out[name] = _coerce(name, value, f"{path} [tool.conformance] {key}")
+        out[OPTIONS[key]] = _coerce(OPTIONS[key], value, f"{path} [tool.conformance] {key}")
     return out
+
+
+def env_name(option: str) -> str:
+    """The environment variable of an option: `report-dir` -> CONFORMANCE_REPORT_DIR."""
+    return "CONFORMANCE_" + option.upper().replace("-", "_")
 
 
 def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in _KEYS:
-        var = "CONFORMANCE_" + name.upper()
-        if var in env:
-            out[name] = _coerce(name, env[var], f"environment variable {var}")
+    known = {env_name(option): option for option in OPTIONS}
+    for var in sorted(env):
+        if not var.startswith("CONFORMANCE_") or var in OTHER_VARIABLES:
+            continue
+        if var not in known:  # a misspelt variable would be silently ignored: say so instead
+            hint = did_you_mean(var, [*known, *OTHER_VARIABLES]) or "; they are CONFORMANCE_ + a flag's name"
+            raise ConfigError(f"unknown environment variable {var}{hint}")
+        name = OPTIONS[known[var]]
+        out[name] = _coerce(name, env[var], f"environment variable {var}")
     return out
 
 
@@ -252,7 +310,7 @@ def load_config(
 ) -> Config:
     """Defaults < pyproject < environment < flags, keyed by `Config` field (a None value is not given)."""
     given = [(name, value, flag_prefix + name.replace("_", "-")) for name, value in (flags or {}).items()]
-    return _layered(given, env, cwd)
+    return _layered(given, env, cwd, flag_prefix)
 
 
 def load_options(
@@ -267,10 +325,14 @@ def load_options(
     for name in options:
         if name not in OPTIONS:
             raise ConfigError(f"unknown option {name!r}{did_you_mean(name, OPTIONS)}")
-    return _layered([(OPTIONS[name], value, prefix + name) for name, value in options.items()], env, cwd)
+    return _layered(
+        [(OPTIONS[name], value, prefix + name) for name, value in options.items()], env, cwd, prefix
+    )
 
 
-def _layered(flags: list[tuple[str, Any, str]], env: Mapping[str, str] | None, cwd: Path | None) -> Config:
+def _layered(
+    flags: list[tuple[str, Any, str]], env: Mapping[str, str] | None, cwd: Path | None, prefix: str = "--"
+) -> Config:
     """The layers under `flags` (field, value, where the user gave it), then the flags, validated."""
     layers: dict[str, Any] = {}
     layers.update(_pyproject_layer(cwd or Path.cwd()))
@@ -281,7 +343,7 @@ def _layered(flags: list[tuple[str, Any, str]], env: Mapping[str, str] | None, c
         if name not in _KEYS:
             raise ConfigError(f"unknown setting {name!r}{did_you_mean(name, _KEYS)}")
         layers[name] = _coerce(name, value, origin)
-    return _validate(replace(Config(), **layers))
+    return _validate(replace(Config(), **layers), prefix)
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:

@@ -18,7 +18,7 @@ from conformance.config import Config, load_options
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
 from conformance.results import CheckResult, Status, Verdict
-from conformance.session import load_run_spec, open_target
+from conformance.session import TargetPair, load_run_spec, open_target
 
 # The plugin's state for a session, kept on the pytest config (one per session, also under pytester).
 _CONFIG = pytest.StashKey[Config]()  # from the --conformance-* options, loaded once
@@ -48,6 +48,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="conformance_strict",
         help="SHOULD failures fail their tests too",
     )
+    group.addoption(
+        "--conformance-no-auth",
+        action="store_true",
+        dest="conformance_no_auth",
+        help="run without credentials on purpose; the checks about authentication are skipped",
+    )
 
 
 def _dest(name: str) -> str:
@@ -66,6 +72,7 @@ def _config(pyconfig: pytest.Config) -> Config:
     if _CONFIG not in pyconfig.stash:
         options = {name: pyconfig.getoption(_dest(name)) for name in _OPTIONS}
         options["strict"] = True if pyconfig.getoption("conformance_strict") else None
+        options["no-auth"] = True if pyconfig.getoption("conformance_no_auth") else None
         try:
             pyconfig.stash[_CONFIG] = load_options(options, prefix="--conformance-")
         except HarnessError as exc:
@@ -121,7 +128,7 @@ def conformance_target(
 ) -> Iterator[tuple[str, str | None]]:
     """(base URL, token): the --conformance-target, or the embedded reference implementation."""
     with open_target(conformance_config, lambda: _spec(request.config, conformance_config)) as target:
-        yield target.url, target.token
+        yield TargetPair(target.url, target.token)  # a tuple whose repr masks the token
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 
-from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bind, select
+from conformance.checks import (
+    BoundCheck,
+    CheckContext,
+    CheckOptions,
+    Skip,
+    about_auth,
+    bind,
+    check_path_params,
+    select,
+)
 from conformance.config import Config
 from conformance.contract.spec import Spec
-from conformance.errors import HarnessError, TargetError, TargetUnreachable
+from conformance.errors import ConfigError, HarnessError, TargetError, TargetUnreachable
 from conformance.results import CheckResult, Finding, RunResult, Status
 from conformance.target.client import Client
 from conformance.target.redaction import Redactor, masking
@@ -37,6 +46,7 @@ class Progress:
 
 ProgressFn = Callable[[Progress], None]
 
+NO_AUTH = "run without credentials (--no-auth): nothing to tell a valid credential from a bad one"
 GIVE_UP_AFTER = 3  # consecutive checks ended by the target's failure to answer usably
 
 
@@ -56,8 +66,20 @@ def choose_seed(config: Config) -> int:
 
 
 def plan(spec: Spec, config: Config) -> list[BoundCheck]:
-    """The checks this run will report on, in catalogue order."""
-    return select(bind(spec), config.select, config.skip)
+    """The checks this run will report on, in catalogue order; `ConfigError` for a selection of none or a
+    --path-param the documented paths have no placeholder for (both mistakes, not verdicts)."""
+    check_path_params(spec.operation, config.path_param_pairs())
+    checks = select(bind(spec), config.select, config.skip)
+    if not checks:
+        raise ConfigError(
+            "the --check and --skip-check given select no check at all; `conformance checks` lists them"
+        )
+    if config.no_auth:
+        checks = [
+            replace(b, skip_reason=NO_AUTH) if about_auth(b.check) and not b.skip_reason else b
+            for b in checks
+        ]
+    return checks
 
 
 def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
@@ -187,7 +209,7 @@ def run(
             results.append(result)
             if progress:
                 progress(Progress(index=index, total=len(checks), check=bound, result=result))
-    run_notes = list(ctx.client.redactor.notes())
+    run_notes = list(config.notes) + list(ctx.client.redactor.notes())
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
     if stopped:

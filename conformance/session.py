@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from conformance.config import Config
 from conformance.contract.spec import Spec
@@ -50,12 +51,27 @@ class Target:
     token: str | None
     embedded: bool = False  # the reference implementation, started for this run
 
+    def __repr__(self) -> str:  # no object that holds the token prints it
+        token = "None" if self.token is None else "'***'"
+        return f"Target(url={self.url!r}, token={token}, embedded={self.embedded})"
+
+
+class TargetPair(NamedTuple):
+    """(base URL, token) as the pytest plugin's `conformance_target` fixture gives it; prints no token."""
+
+    url: str
+    token: str | None
+
+    def __repr__(self) -> str:
+        return f"TargetPair(url={self.url!r}, token={'None' if self.token is None else repr('***')})"
+
 
 @contextmanager
 def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[str] = ()) -> Iterator[Target]:
     """`config.target`, or the embedded reference implementation, with `faults` switched on, serving
     `spec()` on 127.0.0.1 until the block ends. `spec` is called only to start it. The embedded
-    implementation accepts the configured token or, without one, a fresh random one."""
+    implementation accepts the configured token or, without one, a fresh random one; with `no_auth` it
+    asks for no credentials at all."""
     token = config.token_value()
     if config.target:
         if faults:
@@ -66,7 +82,10 @@ def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[st
         return
     from conformance.reference.server import ReferenceServer
 
-    token = token or secrets.token_urlsafe(24)
+    if config.no_auth:  # the reference then serves without credentials, as asked; no token is sent
+        token, faults = None, (*faults, "auth-not-required")
+    else:
+        token = token or secrets.token_urlsafe(24)
     server = ReferenceServer(spec(), faults=faults, token=token)
     server.start()
     try:

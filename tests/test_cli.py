@@ -76,7 +76,7 @@ def _closed_port() -> int:
 
 def test_unreachable_target_exits_3_with_one_line(tmp_path):
     code, out, err = call(
-        "run", "--target", f"http://127.0.0.1:{_closed_port()}", "--report-dir", str(tmp_path)
+        "run", "--target", f"http://127.0.0.1:{_closed_port()}", "--token", "t", "--report-dir", str(tmp_path)
     )
     assert code == 3
     lines = [line for line in (out + err).splitlines() if "unreachable" in line.lower()]
@@ -207,7 +207,7 @@ def test_ctrl_c_keeps_the_reports_and_exits_3(tmp_path):
     from tests.hostile import HOSTILE
 
     with HOSTILE["silent"]() as url:
-        cmd = [sys.executable, "-m", "conformance", "run", "--target", url, "--timeout", "5"]
+        cmd = [sys.executable, "-m", "conformance", "run", "--target", url, "--token", "t", "--timeout", "5"]
         proc = subprocess.Popen(
             [*cmd, "--report-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

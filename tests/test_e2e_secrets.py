@@ -144,10 +144,10 @@ def test_secrets_reflected_as_property_values_stay_hidden(tmp_path: Path) -> Non
 
 
 def test_pytest_plugin_run_leaks_no_secret(tmp_path: Path) -> None:
-    # The plugin has no --conformance-header option: the extra headers go in via CONFORMANCE_HEADERS.
+    # The extra headers go in through the environment, CONFORMANCE_ + the flag's name (CONFORMANCE_HEADER).
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env["CONFORMANCE_HEADERS"] = ",".join(f"{k}: {v}" for k, v in HEADERS.items())
+    env["CONFORMANCE_HEADER"] = ",".join(f"{k}: {v}" for k, v in HEADERS.items())
     junit = tmp_path / "f.xml"
     with echo_server() as server:
         argv = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.checks.docref import DocRef, defect, resolve
 from conformance.contract.spec import JSON, DocLocation, Level, Operation, Spec
-from conformance.errors import CheckDefinitionError, did_you_mean
+from conformance.errors import CheckDefinitionError, ConfigError, did_you_mean
 from conformance.results import CheckInfo, Finding
 
 if TYPE_CHECKING:
@@ -260,6 +260,36 @@ def concrete_path(op: Operation, params: dict[str, str] | None = None) -> str:
     return fill(paths[0])
 
 
+def path_placeholders(op: Operation) -> list[str]:
+    """Every placeholder name in the documented paths (`{id | userPrincipalName}` gives both), in order."""
+    names = (
+        n.strip()
+        for fact in op.paths
+        for m in _PLACEHOLDER.finditer(fact.value)
+        for n in m.group(1).split("|")
+    )
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def check_path_params(op: Operation, params: tuple[tuple[str, str], ...]) -> None:
+    """Raise `ConfigError` for a --path-param naming a placeholder no documented path has (a typo would
+    otherwise be ignored and the run would call another path than the user meant)."""
+    names = path_placeholders(op)
+    for name, _ in params:
+        if name not in names:
+            has = "has no placeholders" if not names else "has only " + ", ".join(f"{{{n}}}" for n in names)
+            raise ConfigError(
+                f"--path-param {name!r}: the documented path {op.path} {has}"
+                f"{did_you_mean(name, names)}; drop it or fix its name"
+            )
+
+
+def about_auth(check: Check) -> bool:
+    """True for the checks that judge how the target treats credentials (the AUTH topic): they need a
+    credential to tell apart from a bad one, so a run without credentials (--no-auth) skips them."""
+    return check.id.startswith("AUTH-")
+
+
 __all__ = [
     "REGISTRY",
     "BoundCheck",
@@ -268,9 +298,12 @@ __all__ = [
     "CheckOptions",
     "DocRef",
     "Skip",
+    "about_auth",
     "bind",
     "catalogue",
     "check",
+    "check_path_params",
     "concrete_path",
+    "path_placeholders",
     "select",
 ]

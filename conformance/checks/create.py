@@ -169,12 +169,13 @@ def id_shape(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
     value = body.get("id")
     if not isinstance(value, str) or not value:
+        shown = excerpt(value) if "id" in body else "missing"  # absent is not the same as null
         yield finding(
-            f"the response has no string id (id={excerpt(value)})",
+            f"the response has no string id (id is {shown})",
             "response.body/id",
             reply,
             expected="a non-empty string id",
-            actual=excerpt(value),
+            actual=shown,
         )
     elif ctx.op.id_format.value == "guid" and not GUID_RE.match(value):
         yield finding(
@@ -212,12 +213,13 @@ def odata_type(ctx: CheckContext) -> Iterator[Finding]:
     if got in ctx.options.accept_odata_types:
         ctx.notes.append(f"accepted @odata.type alias {got!r} (--accept-odata-type) for {documented!r}")
         return
+    shown = excerpt(got) if "@odata.type" in body else "missing"  # absent is not the same as null
     yield finding(
-        f"@odata.type is {excerpt(got)}, expected {documented!r}",
+        f"@odata.type is {shown}, expected {documented!r}",
         "response.body/@odata.type",
         reply,
         expected=documented,
-        actual=excerpt(got),
+        actual=shown,
     )
 
 

@@ -209,11 +209,13 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         with _without_local_constants():
             probe()
     except _CaseFailed as failed:
+        shrunk = excerpt(failed.finding.evidence.input if failed.finding.evidence else None)
         ctx.notes.append(
             f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
-            f"failure shrunk to {excerpt(failed.finding.evidence.input if failed.finding.evidence else None)}"
+            f"failure shrunk to {shrunk}"
         )
-        yield failed.finding
+        # the finding's own line names the body, so the terminal and every report show what to resend
+        yield replace(failed.finding, message=f"{failed.finding.message} (shrunk body: {shrunk})")
         return
     finally:
         random.setstate(saved)

@@ -41,7 +41,9 @@ class Fault:
 
     name: str
     description: str
-    level_hint: Level  # how strongly the page (or Graph convention) demands the behaviour it breaks
+    level_hint: (
+        Level  # the highest level among the checks it fails (tests/test_fault_levels.py keeps them equal)
+    )
     legal: bool = False
     needs: tuple[str, ...] = ()
 
@@ -113,7 +115,7 @@ _FAULTS = (
     _f("accepts-bad-datetime", "MUST", "a date-time property accepts any string", "datetime"),
     _f("accepts-malformed-json", "MUST", "a body that is not JSON is answered with a success"),
     _f("accepts-non-object", "MUST", "a JSON body that is not an object (array, string) is created"),
-    _f("accepts-any-content-type", "SHOULD", "a JSON body sent as text/plain is created instead of 415"),
+    _f("accepts-any-content-type", "MUST", "a JSON body sent as text/plain is created instead of 415"),
     # -- crashes ---------------------------------------------------------------------------------
     _f("crash-non-ascii", "MUST", "500 when any sent string holds a non-ASCII character", "string"),
     _f("crash-long-string", "MUST", "500 when any sent string is longer than 256 characters", "string"),
@@ -127,7 +129,7 @@ _FAULTS = (
     # -- auth ------------------------------------------------------------------------------------
     _f("auth-not-required", "MUST", "a request without Authorization is served as if authorized"),
     _f("auth-no-www-authenticate", "SHOULD", "401 answers carry no WWW-Authenticate header"),
-    _f("auth-403", "SHOULD", "a missing or bad token gets 403 instead of 401"),
+    _f("auth-403", "MUST", "a missing or bad token gets 403 instead of 401"),
     _f("auth-any-scheme", "SHOULD", "any non-empty Authorization value is accepted, not only Bearer"),
     _f("auth-any-token", "SHOULD", "any bearer token is accepted when the server expects one"),
     # -- error answers ---------------------------------------------------------------------------
@@ -142,7 +144,7 @@ _FAULTS = (
     _f("odata-version-missing", "SHOULD", "responses carry no OData-Version header"),
     _f("request-id-missing", "SHOULD", "responses carry no request-id header"),
     _f("client-request-id-not-echoed", "SHOULD", "a client-request-id sent by the client is not echoed"),
-    _f("no-read-back", "SHOULD", "GET on the new entity's URL answers 404"),
+    _f("no-read-back", "MAY", "GET on the new entity's URL answers 404"),
 )
 
 _VARIATIONS = (
@@ -184,9 +186,7 @@ def resolve(names: object) -> frozenset[str]:
     for name in names:
         if name not in ALL:
             hint = did_you_mean(str(name), ALL)
-            raise ConfigError(
-                f"unknown fault {name!r}{hint}; list them with conformance.reference.faults.list_faults()"
-            )
+            raise ConfigError(f"unknown fault {name!r}{hint}; `conformance serve --list-faults` lists them")
         out.add(str(name))
     return frozenset(out)
 
