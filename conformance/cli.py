@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from conformance.config import FORMATS, OPTIONS, cache_dir, load_options
+from conformance.console import control, guard_process_streams, guarded
 from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError
 from conformance.results import RunResult, Status
@@ -161,7 +162,7 @@ class Terminal:
     """Progress lines and the final summary; verbosity 0 prints only the verdict."""
 
     def __init__(self, out: TextIO, verbosity: int) -> None:
-        self.out, self.verbosity = out, verbosity
+        self.out, self.verbosity = guarded(out), verbosity  # target text is escaped on its way out
         self.lock = threading.Lock()
         self.dirty = False  # an updating line is on screen and must be cleared
         self.gone = False  # the reader of `out` went away
@@ -172,7 +173,8 @@ class Terminal:
             self._line(f"      {text}")
         elif self.verbosity == 1 and self.out.isatty():
             with self.lock:
-                print(f"\r      {text}\x1b[K", end="", file=self.out, flush=True)
+                control(self.out, "\r\x1b[K")
+                print(f"      {text}", end="", file=self.out, flush=True)
                 self.dirty = True
 
     def progress(self, event: Progress) -> None:
@@ -226,7 +228,7 @@ class Terminal:
                 return
             try:
                 if self.dirty:
-                    print("\r\x1b[K", end="", file=self.out)
+                    control(self.out, "\r\x1b[K")
                     self.dirty = False
                 print(text, file=self.out, flush=True)
             except BrokenPipeError:  # `conformance run | head`: keep running, keep the exit code
@@ -365,8 +367,8 @@ COMMANDS = {"run": cmd_run, "derive": cmd_derive, "lint": cmd_lint, "serve": cmd
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = guarded(out or sys.stdout)  # nothing the target or a user file says reaches a terminal raw
+    err = guarded(err or sys.stderr)
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -394,6 +396,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 
 def entry() -> None:
+    guard_process_streams()  # warnings and log records from libraries are escaped too
     try:
         code = main()
         sys.stdout.flush()

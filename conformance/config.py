@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.contract.files import MAX_INPUT_BYTES as MAX_PYPROJECT_BYTES
+from conformance.contract.files import InputFileError, read_text
 from conformance.contract.spec import Level
 from conformance.credentials import check_header, check_token
 from conformance.errors import ConfigError, did_you_mean
@@ -262,8 +264,10 @@ def _pyproject_layer(cwd: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_text(path, limit=MAX_PYPROJECT_BYTES))  # a regular file, bounded
+    except InputFileError as exc:
+        raise ConfigError(f"{path}: cannot read [tool.conformance]: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot read [tool.conformance]: {exc}") from None
     section = data.get("tool", {}).get("conformance", {})
     if not isinstance(section, dict):

@@ -15,6 +15,7 @@ import pytest
 
 from conformance.checks import BoundCheck, CheckContext
 from conformance.config import Config, load_options
+from conformance.console import escape
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
 from conformance.results import CheckResult, Status, Verdict
@@ -158,7 +159,7 @@ def _explain(result: CheckResult) -> str:
             lines.append(f"    reproduce: {f.evidence.exchange.curl}")
     for note in result.notes:
         lines.append(f"  note: {note}")
-    return "\n".join(lines)
+    return escape("\n".join(lines))  # pytest prints it to the terminal: target text must not drive it
 
 
 @pytest.fixture
@@ -173,9 +174,9 @@ def conformance_verdict(
         try:
             result = run_check(bound, conformance_context)
         except TargetUnreachable as exc:
-            pytest.fail(f"{bound.check.id}: {exc}", pytrace=False)
+            pytest.fail(escape(f"{bound.check.id}: {exc}"), pytrace=False)
         if result.status is Status.SKIP:
-            pytest.skip(result.error or "not applicable")
+            pytest.skip(escape(result.error or "not applicable"))
         decided = Verdict.of((result,), conformance_config.failing_levels)
         if decided is Verdict.UNDECIDED:
             pytest.fail("harness could not decide:\n" + _explain(result), pytrace=False)

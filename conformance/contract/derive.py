@@ -21,6 +21,7 @@ from conformance.contract.facts_examples import (
 )
 from conformance.contract.facts_prose import linked_resource, request_line
 from conformance.contract.facts_tables import request_headers, table_properties
+from conformance.contract.files import InputFileError, decode_utf8, read_bytes
 from conformance.contract.reconcile import complete_from_examples, merge_prose_required, success_status
 from conformance.contract.resources import ResourceLookup, dir_lookup
 from conformance.contract.spec import DocLocation, Operation, Spec
@@ -30,6 +31,7 @@ __all__ = [
     "derive_page",
     "derive_text",
     "example_blocks",
+    "page_text",
     "read_page",
     "request_values",
     "response_values",
@@ -44,7 +46,7 @@ def derive_page(path: str | Path, *, resource_dirs: Sequence[Path] | None = None
     """
     p = Path(path)
     data = read_page(p)
-    text = data.decode("utf-8", errors="replace")
+    text = page_text(p, data)
     lookup = dir_lookup(p, list(resource_dirs or ()))
     spec = derive_text(text, p.name, resource_lookup=lookup)
     version = spec.version or _version_from_path(p)
@@ -52,13 +54,22 @@ def derive_page(path: str | Path, *, resource_dirs: Sequence[Path] | None = None
 
 
 def read_page(path: Path) -> bytes:
-    """The bytes of a doc page; `DocParseError` (one line) when it cannot be read."""
+    """The bytes of a doc page (a regular file of at most `MAX_INPUT_BYTES`); `DocParseError` (one line)
+    when it cannot be read."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
+        return read_bytes(path)
+    except InputFileError as exc:
         raise DocParseError(
-            f"{path}:1: cannot read the doc page ({exc.strerror or exc}); expected a readable Markdown file"
+            f"{path}:1: cannot read the doc page: {exc}; expected a readable Markdown file"
         ) from None
+
+
+def page_text(path: Path, data: bytes) -> str:
+    """The text of a doc page read by `read_page`; `DocParseError` (one line) when it is not UTF-8."""
+    try:
+        return decode_utf8(data)
+    except InputFileError as exc:
+        raise DocParseError(f"{path}:1: cannot read the doc page: {exc}") from None
 
 
 def _version_from_path(p: Path) -> str:

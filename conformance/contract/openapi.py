@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from conformance.contract.files import InputFileError, read_text
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import (
     JSON,
@@ -33,6 +34,7 @@ from conformance.contract.spec import (
     response_schema,
     spec_from_json,
 )
+from conformance.contract.specfile import inline_refs, parse_yaml, refuse_outside_refs
 from conformance.errors import SpecError
 
 OPENAPI_VERSION = "3.1.0"
@@ -404,17 +406,10 @@ def load_spec(path: str | Path) -> Spec:
             "give a doc page (.md) or a .openapi.yaml / .json spec file"
         )
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{p}: not UTF-8 text (byte {exc.start}); {DERIVE_HINT}") from None
-    except OSError as exc:
-        raise SpecError(f"{p}: cannot be read ({exc.strerror}); check the path and its permissions") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{p}: not valid YAML/JSON{where}; {DERIVE_HINT}") from None
+        text = read_text(p)
+    except InputFileError as exc:
+        raise SpecError(f"{p}: cannot read the spec: {exc}; {DERIVE_HINT}") from None
+    doc = parse_yaml(text, str(p))  # no anchors or aliases, bounded depth
     if not isinstance(doc, dict):
         raise SpecError(f"{p}: not an OpenAPI document (top level is not a mapping); {DERIVE_HINT}")
     data = doc.get("x-conformance")
@@ -433,7 +428,10 @@ def load_spec(path: str | Path) -> Spec:
             f"{p}: spec format {fmt!r}, this harness reads format {SPEC_FORMAT}; "
             "re-run `conformance derive PAGE --out DIR` with this version to regenerate it"
         )
+    refuse_outside_refs(doc, str(p))  # before any request: a $ref is never fetched or read
     try:
+        for prop in data["operation"]["properties"]:
+            prop["schema"] = inline_refs(prop["schema"], doc, str(p))
         return spec_from_json(data)
     except ValueError as exc:
         raise SpecError(f"{p}: `x-conformance` is malformed ({exc}); {DERIVE_HINT}") from None

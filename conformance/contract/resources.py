@@ -16,6 +16,7 @@ from conformance.contract.doctext import (
     says_nullable,
     says_read_only,
 )
+from conformance.contract.files import InputFileError, read_bytes
 from conformance.contract.spec import JSON
 
 
@@ -42,9 +43,9 @@ ResourceLookup = Callable[[str], dict[str, ResourceProperty] | None]
 
 def read_resource_page(path: Path) -> dict[str, ResourceProperty] | None:
     """Properties table of a resource page (name -> property); None if unreadable or absent."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # a regular file of bounded size only: a FIFO or device beside the page must not hang the run
+        text = read_bytes(path).decode("utf-8", errors="replace")
+    except InputFileError:
         return None
     page = parse_page(text, path.name)
     out: dict[str, ResourceProperty] = {}

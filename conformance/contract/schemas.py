@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
 
 from conformance.contract.spec import GUID_RE, JSON
 
@@ -19,6 +20,10 @@ _DATETIME_RE = re.compile(
 )
 
 FORMAT_CHECKER = FormatChecker(formats=())
+# No retrieval: a `$ref` that is not inside the schema fails instead of being fetched (jsonschema's default
+# registry still fetches remote references, with only a deprecation warning). Spec files are also checked
+# and their references inlined when they are loaded (`specfile`); this is the second lock.
+NO_RETRIEVAL: Registry[JSON] = Registry()
 
 
 def is_datetime(value: object) -> bool:
@@ -55,7 +60,7 @@ def parse_datetime(value: str) -> datetime | None:
 
 def validation_errors(instance: JSON, schema: dict[str, JSON]) -> list[tuple[str, str]]:
     """(JSON pointer, message) for each way `instance` breaks `schema`, formats included, sorted."""
-    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER, registry=NO_RETRIEVAL)
     out = []
     for err in validator.iter_errors(instance):
         pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)

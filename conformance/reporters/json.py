@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "report.schema.json"  # package data
 filename = "report.json"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Written as \u escapes: lone surrogates (UTF-8 cannot carry them) and DEL/C1 controls (U+009B is an 8-bit
+# CSI to some terminals, and `cat report.json` must not let a target drive one); json escapes C0 itself.
+_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def write(run: RunResult, stream: TextIO) -> None:
     """Write `run` as pretty-printed UTF-8 JSON."""
     text = json.dumps(to_dict(run), indent=2, ensure_ascii=False, allow_nan=False)
-    # A lone surrogate (only possible inside a JSON string) cannot be encoded as UTF-8: write it escaped.
+    # Only possible inside a JSON string, where a \u escape is the same character.
     stream.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 filename = "junit.xml"
 
-# Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, surrogates, U+FFFE/F).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, surrogates, U+FFFE/F), and
+# DEL and C1 controls, which it only discourages but a terminal showing the file would obey (U+009B is CSI).
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EXCERPT = 2000  # characters of a response body shown in a failure body
 _TITLE = 80
 
@@ -55,7 +56,8 @@ def short_title(r: CheckResult) -> str:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+    # A bare CR would move a terminal's cursor; XML parsers read CR and CRLF as LF anyway (XML 1.0 2.11).
+    return _NOT_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _seconds(x: float) -> str:

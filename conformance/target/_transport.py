@@ -7,6 +7,7 @@ about a failure is masked by the client's `Redactor`.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json as jsonlib
 import re
 import socket
@@ -84,13 +85,41 @@ def _watch_current(sock: socket.socket | None) -> None:
         deadline.watch(sock)
 
 
+MAX_INTERIM: Final = 16  # interim (1xx) responses skipped before one answer; more is a protocol error
+
+
+class _FinalResponse(http.client.HTTPResponse):
+    """Reads past interim responses (103 Early Hints, 102 Processing, 100 Continue) to the final one.
+
+    http.client skips only `100 Continue` and would hand a `103` over as the answer, leaving the real one
+    unread on the socket. RFC 9110 15.2: a client must be able to parse 1xx responses before the final
+    one. `101 Switching Protocols` is final; the harness never asks for an upgrade, so it is judged.
+    """
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if status == 101 or not 100 <= status < 200:
+                return version, status, reason
+            self._interim = getattr(self, "_interim", 0) + 1
+            if self._interim > MAX_INTERIM:
+                raise http.client.HTTPException(f"more than {MAX_INTERIM} interim (1xx) responses")
+            if status == 100:  # http.client's own loop reads its headers and asks again
+                return version, status, reason
+            http.client.parse_headers(self.fp)  # discarded; bounded (100 lines of 64 kB)
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    response_class = _FinalResponse
+
     def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
         _watch_current(self.sock)
         return super().getresponse()
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    response_class = _FinalResponse
+
     def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
         _watch_current(self.sock)
         return super().getresponse()

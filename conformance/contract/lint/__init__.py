@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from conformance.contract.derive import derive_page, derive_text, read_page
+from conformance.contract.derive import derive_page, derive_text, page_text, read_page
 from conformance.contract.docparse import parse_page
 from conformance.contract.lint import consistency, stubs, wire  # noqa: F401 - registers the rules
 from conformance.contract.lint.base import RULES, Hit, LintContext, Rule, rule
@@ -43,7 +43,7 @@ def lint_page(path: str | Path, spec: Spec | None = None) -> tuple[ContractNote,
     (resource pages beside it inform the derivation)."""
     p = Path(path)
     data = read_page(p)
-    return lint_text(data.decode("utf-8", errors="replace"), p.name, spec or derive_page(p))
+    return lint_text(page_text(p, data), p.name, spec or derive_page(p))
 
 
 def lint_text(text: str, file: str, spec: Spec | None = None) -> tuple[ContractNote, ...]:
