@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import signal
@@ -115,7 +116,8 @@ class _Slow(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(OSError):  # the harness may have hung up: the budget cut the request
+            self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
 
@@ -123,9 +125,14 @@ class _Slow(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a connection the harness cut at its deadline is expected here, not a bug to print
+
+
 @contextmanager
 def slow_target() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server = _Server(("127.0.0.1", 0), _Slow)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -142,22 +149,24 @@ def test_the_budget_cuts_a_generated_check_in_the_middle_and_ends_the_run(tmp_pa
         code, out, err = call(
             "run", "--target", url, "--token", "budget-token", "--report-dir", str(tmp_path),
             "--check", "GEN-002", "--check", "VALID-001", "--examples", "200", "--seed", "5",
-            "--max-time", "3",
+            "--max-time", "5",
         )  # fmt: skip
         elapsed = time.monotonic() - started
     assert code == 3, out + err
-    assert elapsed < 3 + 5, f"the run took {elapsed:.1f} s with --max-time 3"
+    # without the budget: 200 examples x 0.4 s = 80 s at least; the slack is startup and reports under load
+    assert elapsed < 5 + 20, f"the run took {elapsed:.1f} s with --max-time 5"
     report = json.loads((tmp_path / "report.json").read_text())
     checks = {c["id"]: c for c in report["checks"]}
     gen = checks["GEN-002"]
     assert gen["status"] == "error"
-    assert "time budget of 3 s ran out" in gen["error"]
+    assert "time budget of 5 s ran out" in gen["error"]
+    assert gen["duration_s"] < 5 + 1.5  # cut at the budget's end (it started just before this check)
     assert 0 < gen["requests"] < 200 / 2  # cut in the middle: far fewer than the examples asked for
     assert checks["VALID-001"]["status"] == "error"  # not run: the budget was spent
     assert checks["VALID-001"]["requests"] == 0
-    assert "time budget of 3 s ran out; the remaining checks were not run" in checks["VALID-001"]["error"]
-    assert report["config"]["max_time"] == 3
-    assert "run time budget: 3 s (--max-time)" in report["notes"]
+    assert "time budget of 5 s ran out; the remaining checks were not run" in checks["VALID-001"]["error"]
+    assert report["config"]["max_time"] == 5
+    assert "run time budget: 5 s (--max-time)" in report["notes"]
     for name in ("junit.xml", "report.md", "report.html"):
         assert (tmp_path / name).stat().st_size > 0
 
