@@ -206,6 +206,7 @@ def test_all_matches_the_public_exports() -> None:
         "errors",
         "results",
         "runner",
+        "budget",
         "session",
         "reporters",
         "cli",
