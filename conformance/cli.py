@@ -7,8 +7,8 @@
     conformance checks  list the check catalogue
 
 Exit codes: 0 conformant / clean, 1 a counting check failed (or lint errors), 2 usage, configuration or
-doc error, 3 the harness could not decide (target unreachable, a check crashed). Errors are one line on
-stderr, never a traceback.
+doc error, 3 the harness could not decide (target unreachable, a check crashed, the run's time budget ran
+out, Ctrl-C or SIGTERM). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from conformance.budget import Terminated, stop_on_sigterm
 from conformance.config import FORMATS, OPTIONS, cache_dir, load_options
 from conformance.console import control, guard_process_streams, guarded
 from conformance.contract.spec import Spec
@@ -64,6 +65,12 @@ def _parser() -> _Parser:
         "--format", metavar="FORMATS", help=f"comma-separated: {','.join(FORMATS)} (default: all)"
     )
     run.add_argument("--timeout", type=str, help="seconds per request (default: 10)")
+    run.add_argument(
+        "--max-time",
+        metavar="SECONDS",
+        help="time budget of the whole run; the checks not decided by then are errors (default: "
+        "60 + planned requests x timeout / 4, about 16 min with the defaults; 0 = no limit)",
+    )
     run.add_argument("--strict", action="store_const", const=True, help="SHOULD failures count too")
     run.add_argument("--seed", help="seed for generated tests (default: random, always reported)")
     run.add_argument("--examples", help="generated bodies per mode (default: 25; 0 turns generation off)")
@@ -246,29 +253,33 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     report_dir = _check_report_dir(config.report_dir)
     term = Terminal(out, config.verbosity)
     keep_caches_in(cache_dir() / "hypothesis")  # not a .hypothesis/ folder in the user's working directory
-    with open_target(config, lambda: spec, faults=args.fault) as target:
-        if target.embedded:
-            faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
-            faults += " without authentication (--no-auth)" if config.no_auth else ""
-            term.say(f"target: embedded reference implementation at {target.url}{faults}")
-        term.say(f"spec: {spec_file} ({spec.title}); {plural(len(checks), 'check')}")
-        result = run(
-            spec,
-            config,
-            base_url=target.url,
-            spec_file=spec_file,
-            token=target.token,
-            progress=term.progress,
-            checks=checks,
-            on_case=term.case,
-        )
-    try:
-        written = write_reports(result, report_dir, config.formats)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write the reports to {str(report_dir)!r} ({exc.strerror or exc}); pass --report-dir DIR"
-        ) from None
-    term.summary(result, written)
+    # SIGTERM (a CI timeout) ends the run like Ctrl-C: reports written, exit code the verdict's
+    with stop_on_sigterm() as sigterm:
+        with open_target(config, lambda: spec, faults=args.fault) as target:
+            if target.embedded:
+                faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
+                faults += " without authentication (--no-auth)" if config.no_auth else ""
+                term.say(f"target: embedded reference implementation at {target.url}{faults}")
+            term.say(f"spec: {spec_file} ({spec.title}); {plural(len(checks), 'check')}")
+            result = run(
+                spec,
+                config,
+                base_url=target.url,
+                spec_file=spec_file,
+                token=target.token,
+                progress=term.progress,
+                checks=checks,
+                on_case=term.case,
+            )
+        sigterm.disarm()  # from here a SIGTERM waits for the reports
+        try:
+            written = write_reports(result, report_dir, config.formats)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the reports to {str(report_dir)!r} ({exc.strerror or exc}); "
+                "pass --report-dir DIR"
+            ) from None
+        term.summary(result, written)
     return result.exit_code
 
 
@@ -390,6 +401,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except HarnessError as exc:
         print(f"conformance {args.command}: error: {exc}", file=err)
         return exc.exit_code
+    except Terminated:  # SIGTERM before the run started: nothing to report
+        print(f"conformance {args.command}: terminated", file=err)
+        return 143
     except KeyboardInterrupt:
         print(f"conformance {args.command}: interrupted", file=err)
         return 130

@@ -47,6 +47,9 @@ class Config:
     report_dir: str = "reports"
     formats: tuple[str, ...] = FORMATS
     timeout: float = 10.0
+    max_time: float | None = (
+        None  # seconds for the whole run; None = derived (see `conformance.budget`), 0 = none
+    )
     strict: bool = False
     seed: int | None = None
     examples: int = DEFAULT_EXAMPLES
@@ -111,6 +114,7 @@ OPTIONS: dict[str, str] = {
     "report-dir": "report_dir",
     "format": "formats",
     "timeout": "timeout",
+    "max-time": "max_time",
     "strict": "strict",
     "seed": "seed",
     "examples": "examples",
@@ -138,6 +142,17 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             number = float(value)
             if not number > 0 or number != number or number == float("inf"):
                 raise ConfigError(f"{origin}: timeout must be a positive number of seconds, got {value!r}")
+            return number
+        if name == "max_time":
+            if value is None or (isinstance(value, str) and not value.strip()):
+                return None
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            if not number >= 0 or number == float("inf"):
+                raise ConfigError(
+                    f"{origin}: max-time must be 0 (no limit) or a positive number of seconds, got {value!r}"
+                )
             return number
         if name in {"seed", "examples", "verbosity"}:
             if isinstance(value, bool):

@@ -6,7 +6,8 @@
     ├── ConfigError              a flag, environment variable or pyproject value is wrong
     ├── CheckDefinitionError     a check is declared wrongly or cites a doc place that is gone
     └── TargetError              exit 3: the harness could not get an answer it can judge
-        └── TargetUnreachable    nothing answers at the target URL
+        ├── TargetUnreachable    nothing answers at the target URL
+        └── BudgetSpent          the run's time budget (--max-time) ran out
 
 Findings about the target are never carried in exceptions: they are `results.Finding`s.
 """
@@ -47,6 +48,10 @@ class TargetError(HarnessError):
 
 class TargetUnreachable(TargetError):
     """Nothing answers at the target URL."""
+
+
+class BudgetSpent(TargetError):
+    """The run's time budget ran out before (or while) a request was answered."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -30,6 +30,7 @@ _OPTIONS = {
     "spec": "doc page (.md) or derived .openapi.yaml (default: the packaged seed)",
     "token": "bearer token (prefer the CONFORMANCE_TOKEN environment variable)",
     "timeout": "seconds per request",
+    "max-time": "time budget of the checks in seconds (default: derived from the timeout; 0 = none)",
     "seed": "seed for generated tests",
     "examples": "generated bodies per mode",
     "accept-odata-type": "also accept this @odata.type (comma-separated)",

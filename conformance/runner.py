@@ -1,7 +1,8 @@
 """Binds the catalogue to a spec, runs each check against a target, returns a `RunResult`.
 
 The only room that catches broad exceptions: a check that crashes is recorded as ERROR,
-never as FAIL. An unreachable target ends the run early, and so do Ctrl-C and a target that stops answering
+never as FAIL. An unreachable target ends the run early, and so do Ctrl-C, SIGTERM, the run's time budget
+(`conformance.budget`) and a target that stops answering
 (`GIVE_UP_AFTER` checks in a row end on a timeout or broken answer): every check not yet run is
 recorded as ERROR with the same one-line reason, so reports stay complete and a hung target costs
 a few timeouts, not one per check.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 
+from conformance.budget import RunBudget, budget_spent_reason, run_budget
 from conformance.checks import (
     BoundCheck,
     CheckContext,
@@ -124,6 +126,11 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     )
 
 
+def _interrupted(exc: KeyboardInterrupt) -> str:
+    """Why the rest of the run was not decided: Ctrl-C, or what a `budget.Terminated` says."""
+    return f"{str(exc) or 'the run was interrupted (Ctrl-C)'}; the remaining checks were not run"
+
+
 def _redacted(found: Finding, redactor: Redactor) -> Finding:
     evidence = found.evidence
     if evidence is not None:
@@ -142,8 +149,11 @@ def open_context(
     token: str | None,
     seed: int,
     on_case: Callable[[str], None] | None = None,
+    budget: RunBudget | None = None,
 ) -> CheckContext:
-    """A fresh `CheckContext` (its client open) for a run; the caller closes `ctx.client`."""
+    """A fresh `CheckContext` (its client open) for a run; the caller closes `ctx.client`. The run's time
+    budget (default: `run_budget` of the planned checks) starts now."""
+    budget = budget or run_budget(config, plan(spec, config))
     options = CheckOptions(
         seed=seed,
         examples=config.examples,
@@ -157,6 +167,7 @@ def open_context(
         timeout=config.timeout,
         secret_headers=config.secret_headers,
         default_headers=config.header_map(),
+        total_budget_s=budget.seconds,
     )
     return CheckContext(client=client, spec=spec, options=options, on_progress=on_case)
 
@@ -178,45 +189,54 @@ def run(
     checks = plan(spec, config) if checks is None else checks
     started = now_iso()
     results: list[CheckResult] = []
-    ctx = open_context(spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case)
+    budget = run_budget(config, checks)
+    ctx = open_context(
+        spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case, budget=budget
+    )
     with ctx.client:
         stopped: str | None = None
         streak = 0
         for index, bound in enumerate(checks, 1):
-            if progress:
-                progress(Progress(index=index, total=len(checks), check=bound, result=None))
-            if stopped is not None:
+            try:  # Ctrl-C and SIGTERM (`budget.Terminated`) may land anywhere in here
+                if progress:
+                    progress(Progress(index=index, total=len(checks), check=bound, result=None))
+                if stopped is None and ctx.client.budget_spent():
+                    stopped = budget_spent_reason(budget)
+                if stopped is not None:
+                    result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+                else:
+                    failures_before = ctx.memo.get("target-errors", 0)
+                    try:
+                        result = run_check(bound, ctx)
+                    except TargetUnreachable as exc:
+                        stopped = str(exc)
+                        result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+                    if ctx.memo.get("target-errors", 0) > failures_before:
+                        streak += 1
+                    elif result.status is not Status.SKIP:
+                        streak = 0
+                    if streak >= GIVE_UP_AFTER and stopped is None:
+                        stopped = (
+                            f"the target failed to answer {streak} checks in a row (last: {result.error}); "
+                            "the remaining checks were not run"
+                        )
+            except KeyboardInterrupt as exc:  # keep what was seen, report the rest as not decided
+                stopped = _interrupted(exc)
                 result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
-            else:
-                failures_before = ctx.memo.get("target-errors", 0)
-                try:
-                    result = run_check(bound, ctx)
-                except TargetUnreachable as exc:
-                    stopped = str(exc)
-                    result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
-                except KeyboardInterrupt:  # Ctrl-C: keep what was seen, report the rest as not decided
-                    stopped = "the run was interrupted (Ctrl-C); the remaining checks were not run"
-                    result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
-                if ctx.memo.get("target-errors", 0) > failures_before:
-                    streak += 1
-                elif result.status is not Status.SKIP:
-                    streak = 0
-                if streak >= GIVE_UP_AFTER and stopped is None:
-                    stopped = (
-                        f"the target failed to answer {streak} checks in a row (last: {result.error}); "
-                        "the remaining checks were not run"
-                    )
             results.append(result)
-            if progress:
-                progress(Progress(index=index, total=len(checks), check=bound, result=result))
-    run_notes = list(config.notes) + list(ctx.client.redactor.notes())
+            try:
+                if progress:
+                    progress(Progress(index=index, total=len(checks), check=bound, result=result))
+            except KeyboardInterrupt as exc:
+                stopped = _interrupted(exc)
+    run_notes = [budget.note, *config.notes, *ctx.client.redactor.notes()]
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
     if stopped:
         run_notes.append(stopped)
     return RunResult(
         harness_version=harness_version(),
-        config=config.redacted(),
+        config={**config.redacted(), "max_time": budget.seconds or 0},  # the budget used (0: none)
         target=base_url,
         spec_file=spec_file,
         doc_file=spec.doc_file,

@@ -461,7 +461,7 @@ OUTCOME: dict[str, str] = {
     "redirect_308": "reply",
     "throttled_429": "reply",  # 201 after two retries
     "unavailable_503": "reply",
-    "always_429": "reply",  # the 429, at once: waiting an hour is beyond any budget
+    "always_429": "error",  # at once: waiting an hour is beyond any budget, and a 429 is never an answer
     "html_json": "reply",
     "html_page": "reply",
     "echo": "reply",

@@ -202,18 +202,36 @@ def test_ctrl_c_keeps_the_reports_and_exits_3(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
+    import threading
 
     from tests.hostile import HOSTILE
 
     with HOSTILE["silent"]() as url:
-        cmd = [sys.executable, "-m", "conformance", "run", "--target", url, "--token", "t", "--timeout", "5"]
+        cmd = [sys.executable, "-m", "conformance", "run", "--target", url, "--token", "t0ken-value"]
+        cmd += ["--timeout", "5", "-v"]
         proc = subprocess.Popen(
             [*cmd, "--report-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(2.5)  # the first check is waiting on the silent target
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        lines: list[str] = []
+        started = threading.Event()
+
+        def read(stream) -> None:
+            for line in stream:
+                lines.append(line)
+                if "running AUTH-001" in line:
+                    started.set()
+            started.set()  # the output ended: stop waiting
+
+        reader = threading.Thread(target=read, args=(proc.stdout,), daemon=True)
+        reader.start()
+        # wait for the run to be under way (the first check waits on the silent target), not for a time
+        assert started.wait(timeout=60)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        out, err = "".join(lines), proc.stderr.read()
     assert proc.returncode == 3, out + err
     assert "Traceback" not in out + err
     report = json.loads((tmp_path / "report.json").read_text())

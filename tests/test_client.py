@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import ConfigError, TargetError, TargetUnreachable
+from conformance.errors import BudgetSpent, ConfigError, TargetError, TargetUnreachable
 from conformance.target.client import MASK, Client, parse_json, retry_after_seconds
 from tests.hostile import (
     HOSTILE,
@@ -211,19 +211,30 @@ def test_503_with_retry_after_date_is_retried():
 
 
 def test_retries_stop_when_the_wait_budget_is_spent():
-    with HOSTILE["throttled_429"]() as url, _client(url, retry_budget_s=1.5) as client:
-        reply = client.request("GET", "/x")
-    assert reply.status == 429
-    assert reply.exchange.attempts == 2
-    assert reply.exchange.retry_wait_s == pytest.approx(1.0)
+    expected = r"was rate limiting \(429 after 2 attempts and 1 s of wait"
+    with (
+        HOSTILE["throttled_429"]() as url,
+        _client(url, retry_budget_s=1.5) as client,
+        pytest.raises(TargetError, match=expected) as e,
+    ):
+        client.request("GET", "/x")  # a 429 after the retries is never a reply a check could judge
+    assert "beyond the retry budget of 1.5 s" in str(e.value)
+    assert "not a rejection" in str(e.value)
+    exchange = client.last_exchange  # the evidence is still recorded
+    assert exchange is not None
+    assert exchange.response is not None
+    assert exchange.response.status == 429
+    assert exchange.attempts == 2
+    assert exchange.retry_wait_s == pytest.approx(1.0)
 
 
 def test_a_wait_beyond_the_budget_is_not_waited():
     with HOSTILE["always_429"]() as url, _client(url) as client:
         started = time.monotonic()
-        reply = client.request("GET", "/x")
-    assert reply.status == 429
-    assert reply.exchange.attempts == 1
+        with pytest.raises(TargetError, match="rate limiting"):
+            client.request("GET", "/x")
+    assert client.last_exchange is not None
+    assert client.last_exchange.attempts == 1
     assert time.monotonic() - started < 3  # far below the Retry-After it did not wait out
 
 
@@ -241,11 +252,34 @@ def test_retry_after_values():
 def test_total_budget_bounds_the_whole_run():
     with HOSTILE["silent"]() as url, _client(url, total_budget_s=0.8) as client:
         started = time.monotonic()
-        with pytest.raises(TargetError, match="deadline"):
+        # cut in the middle of the request, and blamed on the budget, not on the target (no "deadline")
+        with pytest.raises(BudgetSpent, match=r"time budget of 0\.8 s ran out"):
             client.request("GET", "/x")
-        with pytest.raises(TargetError, match=r"time budget of 0\.8 s is spent"):
+        assert client.budget_spent()
+        with pytest.raises(BudgetSpent, match=r"time budget of 0\.8 s ran out"):
             client.request("GET", "/x")
     assert time.monotonic() - started < 0.8 + 1.5
+    assert client.requests_sent == 1  # nothing is sent once the budget is spent
+
+
+def test_total_budget_cuts_a_retry_after_wait():
+    # 429 with Retry-After 1, twice, then 201: the retry budget allows both waits, the run's budget only one
+    with HOSTILE["throttled_429"]() as url, _client(url, total_budget_s=1.6) as client:
+        started = time.monotonic()
+        with pytest.raises(TargetError, match="beyond what is left of the run's time budget") as e:
+            client.request("GET", "/x")
+        elapsed = time.monotonic() - started
+    assert "rate limiting (429 after 2 attempts and 1 s of waiting" in str(e.value)
+    assert 0.9 < elapsed < 1.6  # one wait, not two
+
+
+def test_503_after_the_retries_is_an_error_too():
+    with (
+        HOSTILE["unavailable_503"]() as url,
+        _client(url, retry_budget_s=0.5) as client,
+        pytest.raises(TargetError, match=r"was unavailable \(503 after 1 attempt, asking to wait"),
+    ):
+        client.request("GET", "/x")
 
 
 # ---------------------------------------------------------------- what is sent

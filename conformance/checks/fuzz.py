@@ -43,6 +43,11 @@ class _CaseFailed(Exception):
         self.finding = found
 
 
+class _Stopped(BaseException):
+    """The target is gone (or the run's time budget spent) before any failure: stop drawing at once.
+    Not an `Exception`, so hypothesis passes it through instead of shrinking it."""
+
+
 def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Finding | None:
     """The first way `reply` is wrong for `body` (valid bodies: success + schema + echo; invalid: 4xx)."""
     op = ctx.op
@@ -179,6 +184,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     @seed(ctx.options.seed)
     @given(case=strategy)
     def probe(case: Any) -> None:
+        if state["error"] is not None and not state["failed"]:
+            raise _Stopped  # nothing left to learn: drawing the remaining examples would only cost time
         problem = state["failed"].get(key(case.body)) or attempt(case.body)
         if problem is not None:
             raise _CaseFailed(problem)  # one raise site: hypothesis tells bugs apart by where they are raised
@@ -217,6 +224,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         # the finding's own line names the body, so the terminal and every report show what to resend
         yield replace(failed.finding, message=f"{failed.finding.message} (shrunk body: {shrunk})")
         return
+    except _Stopped:
+        pass  # state["error"] is raised below
     finally:
         random.setstate(saved)
     if state["error"] is not None:

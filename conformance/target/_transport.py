@@ -268,6 +268,20 @@ def send_failure(
     )
 
 
+def throttled(status: int, method: str, url: str, attempts: int, waited: float, why: str) -> TargetError:
+    """The error for a 429/503 that is still the answer after the retries: the target was rate limiting
+    (or unavailable) and never answered the request itself, so what the request asked is not decided.
+    Only numbers the harness computed are quoted: the reason phrase and Retry-After text are the target's."""
+    what = "rate limiting" if status == 429 else "unavailable"
+    after = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    if waited:
+        after += f" and {waited:g} s of waiting"
+    return TargetError(
+        f"{method} {url}: the target was {what} ({status} after {after}, {why}); it never answered the "
+        "request itself, so this is not a rejection and nothing was decided"
+    )
+
+
 def deadline_error(method: str, url: str, seconds: float) -> TargetError:
     return TargetError(
         f"{method} {url}: no complete answer within the {seconds:g} s deadline (hung, or dripping data); "

@@ -3,9 +3,11 @@
 A target is untrusted input. Every request has connect and read timeouts plus a wall-clock deadline that
 a watchdog enforces even while headers are still arriving; bodies are streamed and cut at `max_read`
 (decoded gzip/deflate bytes count against it); redirects are returned, never followed; 429/503 with
-`Retry-After` are retried within a wait budget. The recorded `Exchange` has secret header values, the
-token and any secret value sent in this request replaced by `***` before anything else can see it
-(`conformance.target.redaction` says exactly what is masked; `_transport` holds the plumbing).
+`Retry-After` are retried within a wait budget, and a 429/503 still there after it is an error, never a
+reply; an optional run budget (`total_budget_s`) bounds every attempt and every wait. The recorded
+`Exchange` has secret header values, the token and any secret value sent in this request replaced by `***`
+before anything else can see it (`conformance.target.redaction` says exactly what is masked; `_transport`
+holds the plumbing).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
@@ -28,7 +30,7 @@ import requests
 import urllib3
 
 from conformance.contract.spec import JSON
-from conformance.errors import ConfigError, TargetError
+from conformance.errors import BudgetSpent, ConfigError, TargetError
 from conformance.results import Exchange, RecordedRequest, RecordedResponse
 from conformance.target._transport import (
     MAX_JSON_DEPTH,
@@ -38,10 +40,13 @@ from conformance.target._transport import (
     parse_json,
     read_body,
     send_failure,
+    throttled,
 )
 from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor
 
 MAX_ATTEMPTS: Final = 5  # a Retry-After of 0 costs no budget, so attempts are capped too
+THROTTLED: Final = (429, 503)  # "not now": retried with Retry-After, never an answer to the request
+_BUDGET_EDGE_S: Final = 0.5  # a failure this close to the run's end is the end's doing
 
 
 class _Unset(enum.Enum):
@@ -211,8 +216,9 @@ class Client:
     ) -> Reply:
         """Send one request (retrying 429/503 with Retry-After within the budget) and return what came back.
 
-        Raises `TargetUnreachable` when nothing accepts the connection and `TargetError` when the
-        answer is unusable (deadline passed, connection reset, not HTTP).
+        Raises `TargetUnreachable` when nothing accepts the connection, `BudgetSpent` when the run's time
+        budget runs out first, and `TargetError` when the answer is unusable (deadline passed, connection
+        reset, not HTTP) or is still 429/503 after the retries (rate limiting is never an answer).
         """
         if json is not UNSET and body is not None:
             raise ValueError("pass json= or body=, not both")
@@ -239,13 +245,41 @@ class Client:
         while True:
             attempt += 1
             reply = self._attempt(method, url, sent, payload, attempt, waited)
-            if reply.status not in (429, 503) or attempt >= MAX_ATTEMPTS:
+            if reply.status not in THROTTLED:
                 return reply
             wait = retry_after_seconds(reply.header("Retry-After"))
-            if wait is None or waited + wait > self.retry_budget_s or wait >= self._remaining():
-                return reply
+            why = self._no_retry(wait, attempt, waited)
+            if why is not None or wait is None:
+                ex = reply.exchange
+                shown = self._redactor.text(url)
+                error = throttled(reply.status, method, shown, ex.attempts, ex.retry_wait_s, why or "")
+                self.last_exchange = replace(ex, error=str(error))
+                raise error
             time.sleep(wait)
             waited += wait
+
+    def _no_retry(self, wait: float | None, attempt: int, waited: float) -> str | None:
+        """Why a 429/503 asking to wait `wait` seconds is not retried (None: it is)."""
+        if wait is None:
+            return "without a usable Retry-After"
+        if attempt >= MAX_ATTEMPTS:
+            return "as many attempts as the harness makes"
+        if waited + wait > self.retry_budget_s:
+            return f"asking to wait {wait:g} s more, beyond the retry budget of {self.retry_budget_s:g} s"
+        if wait >= self._remaining():
+            return f"asking to wait {wait:g} s, beyond what is left of the run's time budget"
+        return None
+
+    def budget_spent(self) -> bool:
+        """True once the run's time budget (`total_budget_s`) has run out."""
+        return self._remaining() <= 0
+
+    def budget_error(self, method: str, shown_url: str) -> BudgetSpent:
+        """The error for a request the run's time budget did not leave time for (or cut short)."""
+        return BudgetSpent(
+            f"{method} {shown_url}: the run's time budget of {self.total_budget_s:g} s ran out; "
+            "the checks not yet decided are reported as errors (raise --max-time, or run fewer checks)"
+        )
 
     # -------------------------------------------------------------- one attempt
 
@@ -264,11 +298,9 @@ class Client:
         remaining = self._remaining()
         shown_url = self._redactor.text(url)
         if remaining <= 0:
-            raise TargetError(
-                f"{method} {shown_url}: the run's time budget of {self.total_budget_s:g} s is spent; "
-                "raise the budget or run fewer checks"
-            )
+            raise self.budget_error(method, shown_url)
         budget = min(self.timeout, remaining)
+        cut_by_run_budget = remaining < self.timeout  # this attempt's deadline is the run's end
         try:
             prepared = self._session.prepare_request(
                 requests.Request(method, url, headers=headers, data=payload)
@@ -294,6 +326,8 @@ class Client:
         )
 
         def fail(error: TargetError, response: RecordedResponse | None = None) -> TargetError:
+            if cut_by_run_budget and (deadline.fired or self._remaining() < _BUDGET_EDGE_S):
+                error = self.budget_error(method, shown_url)  # the run's end cut it, not the target
             self.last_exchange = Exchange(
                 request=record,
                 response=response,
