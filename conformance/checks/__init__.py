@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 JSON = Any
 
-_ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
+_ID_RE = re.compile(r"\A[A-Z]+-[0-9]{3}\Z")
 
 
 class Skip(Exception):

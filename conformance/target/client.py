@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from conformance.errors import ConfigError, TargetError
+from conformance.errors import ConfigError, TargetError, TargetUnreachable
 from conformance.results import JSON, Exchange, RecordedRequest, RecordedResponse
 from conformance.target._transport import (
     MAX_JSON_DEPTH,
@@ -109,6 +109,18 @@ class Reply:
         """The body as JSON; `ValueError` with a clear message if it is not UTF-8 JSON of sane depth."""
         return parse_json(self.content, truncated=self.truncated)
 
+    def duplicate_names(self) -> tuple[str, ...]:
+        """JSON pointers of the members whose name repeats in its object (none if the body is not JSON).
+
+        `json()` keeps the last of repeated names; RFC 8259 §4 and I-JSON (RFC 7493 §2.3) want names unique.
+        """
+        found: list[str] = []
+        try:
+            parse_json(self.content, truncated=self.truncated, duplicates=found)
+        except ValueError:
+            return ()
+        return tuple(found)
+
     def __repr__(self) -> str:
         req, resp = self.exchange.request, self.exchange.response
         reason = resp.reason if resp is not None else ""
@@ -156,6 +168,11 @@ class Client:
         self._ends_at = None if total_budget_s is None else time.monotonic() + total_budget_s
         self.requests_sent = 0
         self.last_exchange: Exchange | None = None  # also set when a request failed, for evidence
+        # every exchange answered with a 5xx, or whose answer broke after the request went out (closed,
+        # reset, not HTTP, past the deadline): each is evidence that the server failed (RFC 9110 §15.6)
+        self.server_failures: list[Exchange] = []
+        # the last complete exchange, when the next request found nothing accepting connections
+        self.stopped_after: Exchange | None = None
         self._session = requests.Session()
         self._session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -234,12 +251,17 @@ class Client:
             attempt += 1
             reply = self._attempt(method, url, sent, payload, attempt, waited)
             if reply.status not in (429, 503) or attempt >= MAX_ATTEMPTS:
-                return reply
+                return self._final(reply)
             wait = retry_after_seconds(reply.header("Retry-After"))
             if wait is None or waited + wait > self.retry_budget_s or wait >= self._remaining():
-                return reply
+                return self._final(reply)
             time.sleep(wait)
             waited += wait
+
+    def _final(self, reply: Reply) -> Reply:
+        if reply.status >= 500:
+            self.server_failures.append(reply.exchange)
+        return reply
 
     # -------------------------------------------------------------- one attempt
 
@@ -288,6 +310,7 @@ class Client:
         )
 
         def fail(error: TargetError, response: RecordedResponse | None = None) -> TargetError:
+            previous = self.last_exchange
             self.last_exchange = Exchange(
                 request=record,
                 response=response,
@@ -296,6 +319,10 @@ class Client:
                 attempts=attempt,
                 retry_wait_s=waited,
             )
+            if not isinstance(error, TargetUnreachable):  # the request went out and the answer broke
+                self.server_failures.append(self.last_exchange)
+            elif previous is not None and previous.error is None and self.stopped_after is None:
+                self.stopped_after = previous  # it answered that one, then stopped accepting connections
             return error
 
         started = time.monotonic()
