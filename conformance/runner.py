@@ -96,6 +96,8 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     except TargetError as exc:
         broken = _broken(ctx, exc, failures_before)
         status, error = (Status.FAIL, None) if broken or findings else (Status.ERROR, str(exc))
+        if findings and not broken:  # decided on what it saw before; say why it saw no more
+            ctx.notes.append(f"stopped early: {exc}")
         findings.extend(broken)
         ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1
     except HarnessError as exc:

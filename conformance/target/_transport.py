@@ -223,6 +223,16 @@ def parse_json(
         raise ValueError("response body nests too deep to parse") from None
 
 
+def repeated_names(content: bytes, *, truncated: bool = False) -> tuple[str, ...]:
+    """`parse_json`'s repeated-name pointers for `content`; none when it is not JSON."""
+    found: list[str] = []
+    try:
+        parse_json(content, truncated=truncated, duplicates=found)
+    except ValueError:
+        return ()
+    return tuple(found)
+
+
 class _Repeated:
     """An `object_pairs_hook` that builds dicts as `json.loads` does (last value wins) and remembers which
     objects repeated a name, so their JSON pointers can be named once the whole value is built."""

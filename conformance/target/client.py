@@ -36,6 +36,7 @@ from conformance.target._transport import (
     deadline_error,
     parse_json,
     read_body,
+    repeated_names,
     send_failure,
 )
 from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor
@@ -110,16 +111,8 @@ class Reply:
         return parse_json(self.content, truncated=self.truncated)
 
     def duplicate_names(self) -> tuple[str, ...]:
-        """JSON pointers of the members whose name repeats in its object (none if the body is not JSON).
-
-        `json()` keeps the last of repeated names; RFC 8259 §4 and I-JSON (RFC 7493 §2.3) want names unique.
-        """
-        found: list[str] = []
-        try:
-            parse_json(self.content, truncated=self.truncated, duplicates=found)
-        except ValueError:
-            return ()
-        return tuple(found)
+        """JSON pointers of members whose name repeats in its object (RFC 8259 §4); `json()` keeps the last"""
+        return repeated_names(self.content, truncated=self.truncated)
 
     def __repr__(self) -> str:
         req, resp = self.exchange.request, self.exchange.response
@@ -168,11 +161,9 @@ class Client:
         self._ends_at = None if total_budget_s is None else time.monotonic() + total_budget_s
         self.requests_sent = 0
         self.last_exchange: Exchange | None = None  # also set when a request failed, for evidence
-        # every exchange answered with a 5xx, or whose answer broke after the request went out (closed,
-        # reset, not HTTP, past the deadline): each is evidence that the server failed (RFC 9110 §15.6)
+        # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
         self.server_failures: list[Exchange] = []
-        # the last complete exchange, when the next request found nothing accepting connections
-        self.stopped_after: Exchange | None = None
+        self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
         self._session = requests.Session()
         self._session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
