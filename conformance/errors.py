@@ -54,6 +54,14 @@ class BudgetSpent(TargetError):
     """The run's time budget ran out before (or while) a request was answered."""
 
 
+class TargetThrottled(TargetError):
+    """A 429/503 with Retry-After was still the answer after the retries: nothing was decided."""
+
+
+# Errors that say nothing about how the target answered the request: never a broken answer (a FAIL).
+UNDECIDED_ERRORS: tuple[type[TargetError], ...] = (TargetUnreachable, BudgetSpent, TargetThrottled)
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' (did you mean X?)' for the closest choice, or ''."""
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)

@@ -50,13 +50,14 @@ class Verdict(StrEnum):
 
     @classmethod
     def of(cls, results: Iterable[CheckResult], failing_levels: Collection[Level]) -> Verdict:
-        """UNDECIDED if a check errored, else NOT_CONFORMANT if one failed at a level that counts, else
-        CONFORMANT (also when only levels that do not count failed)."""
+        """NOT_CONFORMANT if a check failed at a level that counts (a failure with evidence is decided,
+        whatever else errored), else UNDECIDED if a check errored, else CONFORMANT (also when only levels
+        that do not count failed)."""
         results = tuple(results)
-        if any(r.status is Status.ERROR for r in results):
-            return cls.UNDECIDED
         if any(r.status is Status.FAIL and r.check.level in failing_levels for r in results):
             return cls.NOT_CONFORMANT
+        if any(r.status is Status.ERROR for r in results):
+            return cls.UNDECIDED
         return cls.CONFORMANT
 
 

@@ -27,11 +27,13 @@ from conformance.checks import (
     bind,
     check_path_params,
     select,
+    server_failures,
 )
+from conformance.checks._support import broken_answer
 from conformance.config import Config
 from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError, TargetError, TargetUnreachable
-from conformance.results import CheckResult, Finding, RunResult, Status
+from conformance.results import CheckResult, Evidence, Finding, RunResult, Status
 from conformance.target.client import Client
 from conformance.target.redaction import Redactor, masking
 
@@ -85,33 +87,57 @@ def plan(spec: Spec, config: Config) -> list[BoundCheck]:
 
 
 def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
-    """Run one check; never raises except `TargetUnreachable`, which ends the run."""
+    """Run one check; never raises except `TargetUnreachable` when nothing was decided, which ends the run.
+
+    A request after which the target closed, reset or stopped answering fails the check that sent it,
+    with that request as evidence; a check that decided something before the target became unreachable
+    is recorded as decided, and `ctx.memo["unreachable"]` tells the runner to stop.
+    """
     info = bound.info
     notes = [bound.weak_fact] if bound.weak_fact else []
     if bound.skip_reason:
         return CheckResult(check=info, status=Status.SKIP, error=bound.skip_reason, notes=tuple(notes))
     ctx.notes = []
     before = ctx.client.requests_sent
+    failures_before = len(ctx.client.server_failures)
     start = time.perf_counter()
     findings = []
     status, error = Status.PASS, None
     redactor = ctx.client.redactor
     try:
         with masking(redactor):  # values a check quotes are masked before they are cut
-            for found in bound.check.func(ctx):
-                findings.append(found)
-        status = Status.FAIL if findings else Status.PASS
+            try:
+                for found in bound.check.func(ctx):
+                    findings.append(found)
+                status = Status.FAIL if findings else Status.PASS
+            finally:
+                server_failures.record(ctx, info.id, ctx.client.server_failures[failures_before:])
     except Skip as skip:
         status, error = (Status.FAIL, None) if findings else (Status.SKIP, str(skip))
-    except TargetUnreachable:
-        raise
+    except TargetUnreachable as exc:
+        findings.extend(_stopped_after(ctx, info.id, ctx.client.requests_sent - before))
+        if not findings:
+            raise
+        status = Status.FAIL
+        ctx.memo["unreachable"] = str(exc)
+        ctx.notes.append(f"then the target became unreachable: {exc}")
     except TargetError as exc:
-        status, error = Status.ERROR, str(exc)
+        broken = _broken(ctx, exc, failures_before)
+        status, error = (Status.FAIL, None) if broken or findings else (Status.ERROR, str(exc))
+        if findings and not broken:  # decided on what it saw before; say why it saw no more
+            ctx.notes.append(f"stopped early: {exc}")
+        findings.extend(broken)
         ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1
     except HarnessError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:  # a check crashed: the harness could not decide
         status, error = Status.ERROR, f"check crashed: {redactor.exception(exc)}"
+    else:
+        last = ctx.client.last_exchange
+        if ctx.client.requests_sent > before and last is not None and last.error is not None:
+            ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1  # it ended on a broken answer
+    if ctx.client.requests_sent > before:
+        ctx.memo["last-sender"] = info.id
     # The harness's words may quote what the target sent: long secrets are masked anywhere, short ones as
     # whole quoted values only, so a one-letter token cannot garble them (see target.redaction).
     mask = redactor.words
@@ -129,6 +155,36 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
 def _interrupted(exc: KeyboardInterrupt) -> str:
     """Why the rest of the run was not decided: Ctrl-C, or what a `budget.Terminated` says."""
     return f"{str(exc) or 'the run was interrupted (Ctrl-C)'}; the remaining checks were not run"
+
+
+def _broken(ctx: CheckContext, exc: TargetError, failures_before: int) -> list[Finding]:
+    """The finding for the request of this check whose answer broke with `exc`, if one did."""
+    new = ctx.client.server_failures[failures_before:]
+    last = ctx.client.last_exchange
+    if not new or new[-1] is not last or last is None or last.error != str(exc):
+        return []  # e.g. an error shared through the memo, or nothing was sent
+    return [broken_answer(ctx, f"{last.request.method} request", exc)]
+
+
+def _stopped_after(ctx: CheckContext, check_id: str, sent_here: int) -> list[Finding]:
+    """When the target answered a request and then accepted no connection: record that request once
+    (for VALID-006), and return its finding if this check sent it."""
+    answered = ctx.client.stopped_after
+    if answered is None or ctx.memo.get("stopped-after-recorded"):
+        return []
+    ctx.memo["stopped-after-recorded"] = True
+    sender = check_id if sent_here >= 2 else ctx.memo.get("last-sender")
+    if sender is None:
+        return []
+    entry = server_failures.Seen(sender, answered, stopped=True)
+    server_failures.seen(ctx).append(entry)
+    if sender != check_id:
+        return []
+    what = server_failures.describe(entry)
+    evidence = Evidence(expected="the target keeps answering", actual=what, exchange=answered)
+    return [
+        Finding(message=f"{what} (this request was its last answer)", location="response", evidence=evidence)
+    ]
 
 
 def _redacted(found: Finding, redactor: Redactor) -> Finding:
@@ -211,6 +267,8 @@ def run(
                     except TargetUnreachable as exc:
                         stopped = str(exc)
                         result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+                    if "unreachable" in ctx.memo and stopped is None:  # decided, then the target went away
+                        stopped = ctx.memo.pop("unreachable")
                     if ctx.memo.get("target-errors", 0) > failures_before:
                         streak += 1
                     elif result.status is not Status.SKIP:
@@ -229,6 +287,7 @@ def run(
                     progress(Progress(index=index, total=len(checks), check=bound, result=result))
             except KeyboardInterrupt as exc:
                 stopped = _interrupted(exc)
+    results = server_failures.finalise(results, ctx, ctx.client.redactor.words)
     run_notes = [budget.note, *config.notes, *ctx.client.redactor.notes()]
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))

@@ -74,7 +74,7 @@ def title(dom: str) -> str:
 def test_hostile_report_runs_no_payload(chromium, tmp_path):
     page = write_page(tmp_path, html_reporter.render(hostile_run()))
     dom = browse(chromium, tmp_path, page.as_uri(), "--dump-dom")
-    assert title(dom) == "Conformance ERROR: create-outboundshareduserprofile.md"
+    assert title(dom) == "Conformance FAIL: create-outboundshareduserprofile.md"
     assert "PWNED" not in title(dom)
     assert "<img" not in dom
     assert dom.count("<script") == 1

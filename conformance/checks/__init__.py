@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from conformance.target.client import Client, Reply
 
 
-_ID_RE = re.compile(r"^[A-Z]+-\d{3}$")
+_ID_RE = re.compile(r"\A[A-Z]+-[0-9]{3}\Z")
 
 
 class Skip(Exception):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from conformance.contract.schemas import parse_datetime
 from conformance.contract.spec import JSON, Operation, Property
+from conformance.errors import UNDECIDED_ERRORS, TargetError, TargetUnreachable
 from conformance.results import Evidence, Finding
 from conformance.target.redaction import quote
 
@@ -139,6 +140,64 @@ def json_object(reply: Reply) -> tuple[dict[str, JSON] | None, Finding | None]:
             actual=_excerpt(reply),
         )
     return body, None
+
+
+def duplicate_problem(reply: Reply, *, input: JSON = None, seed: int | None = None) -> Finding | None:
+    """A Finding naming the first repeated member name of the reply's JSON body, or None.
+
+    RFC 8259 §4: names within an object SHOULD be unique; I-JSON (RFC 7493 §2.3) MUST. A reader that keeps
+    the last value (as the checks do) and one that keeps the first see different objects.
+    """
+    repeated = reply.duplicate_names()
+    if not repeated:
+        return None
+    pointer = repeated[0]
+    name = pointer.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
+    more = f" ({len(repeated) - 1} more repeated names)" if len(repeated) > 1 else ""
+    return finding(
+        f"the response body has a duplicate name {excerpt(name)} at {excerpt(pointer)[1:-1]}{more}; "
+        "names in a JSON object must be unique (RFC 8259 §4, RFC 7493 §2.3)",
+        f"response.body{pointer}",
+        reply,
+        expected="unique names in every object",
+        actual=f"{excerpt(name)} repeated at {excerpt(pointer)[1:-1]}",
+        input=input,
+        seed=seed,
+    )
+
+
+def answered(
+    ctx: CheckContext, send: Callable[[], Reply], what: str, *, input: JSON = None, seed: int | None = None
+) -> tuple[Reply | None, Finding | None]:
+    """`send()`'s reply; or, when the target closed, reset or stopped answering after the request went
+    out, a Finding with that request as evidence (RFC 9110 §15.6: the server failed). A target that
+    accepts no connection at all (`TargetUnreachable`) and errors before sending propagate."""
+    try:
+        return send(), None
+    except TargetUnreachable:
+        raise
+    except TargetError as exc:
+        return None, broken_answer(ctx, what, exc, input=input, seed=seed)
+
+
+def broken_answer(
+    ctx: CheckContext, what: str, exc: TargetError, *, input: JSON = None, seed: int | None = None
+) -> Finding:
+    """The Finding for a request whose answer broke; re-raises `exc` if no request went out for it."""
+    exchange = ctx.client.last_exchange
+    if isinstance(exc, UNDECIDED_ERRORS) or exchange is None or exchange.error != str(exc):
+        raise exc  # nothing went out for it, or the error says nothing about the target's answer
+    return Finding(
+        message=f"{what}: the target gave no complete answer (closed, reset or stopped answering): {exc}",
+        location="response",
+        evidence=Evidence(
+            expected="a complete HTTP answer",
+            actual=exchange.error or "",
+            exchange=exchange,
+            input=input,
+            seed=seed,
+        ),
+    )
 
 
 def is_4xx(status: int) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
+    duplicate_problem,
     echo_findings,
     excerpt,
     finding,
@@ -137,7 +138,8 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
 @check(
     "CREATE-003",
     Level.MUST,
-    "The success response is a JSON object with an application/json media type.",
+    "The success response is a JSON object, its names unique in every object, with an application/json "
+    "media type.",
     title="Response is a JSON object",
     doc=DocRef(field="success_status", section="Response"),
 )
@@ -156,6 +158,11 @@ def json_response(ctx: CheckContext) -> Iterator[Finding]:
     _body, problem = json_object(reply)
     if problem:
         yield problem
+    # RFC 8259 §4, RFC 7493 §2.3: readers differ on which of a repeated name's values counts
+    for sent, examined in ((_sent, reply), created(ctx, "full")):
+        repeated = duplicate_problem(examined, input=sent) if 200 <= examined.status <= 299 else None
+        if repeated is not None:
+            yield repeated
 
 
 @check(

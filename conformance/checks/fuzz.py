@@ -12,11 +12,15 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import (
+    answered,
+    broken_answer,
+    duplicate_problem,
     echo_findings,
     excerpt,
     finding,
@@ -28,7 +32,7 @@ from conformance.checks._support import (
 )
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
-from conformance.errors import TargetError
+from conformance.errors import UNDECIDED_ERRORS, TargetError
 from conformance.results import Finding
 
 if TYPE_CHECKING:
@@ -73,6 +77,9 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     if obj is None:
         assert problem is not None
         return finding(problem.message, problem.location, reply, input=body, seed=seed)
+    repeated = duplicate_problem(reply, input=body, seed=seed)
+    if repeated is not None:
+        return replace(repeated, message=f"{repeated.message} (requirement of CREATE-003)")
     errors = validation_errors(obj, response_schema(op, ctx.options.accept_odata_types))
     if errors:
         pointer, message = errors[0]
@@ -126,6 +133,10 @@ def server_error(reply: Reply, body: JSON, ctx: CheckContext) -> Finding | None:
         input=body,
         seed=ctx.options.seed,
     )
+
+
+def _shown(body: JSON) -> JSON:
+    return bytes(body).decode("utf-8", "backslashreplace") if isinstance(body, bytes | bytearray) else body
 
 
 def _send(ctx: CheckContext, body: JSON) -> Reply:
@@ -199,8 +210,13 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         try:
             reply = _send(ctx, body)
         except TargetError as exc:
-            state["error"] = exc
-            return None
+            state["error"] = exc  # stop sending: a dead or hung target would cost a timeout per case
+            sent = ctx.client.last_exchange
+            if isinstance(exc, UNDECIDED_ERRORS) or sent is None or sent.error != str(exc):
+                return None  # nothing went out: raised below, after hypothesis is done
+            broken = broken_answer(ctx, "a generated body", exc, input=_shown(body), seed=ctx.options.seed)
+            state["failed"][key(body)] = broken  # the request after which the target broke is the failure
+            return broken
         valid = validity(op, body)
         problem = server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
         if problem is not None:
@@ -349,7 +365,11 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
 def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
     op = ctx.op
     for label, body in edge_cases(op, minimal_body(ctx)):
-        reply = ctx.post(body)
+        reply, broken = answered(ctx, partial(ctx.post, body), label, input=body)
+        if broken is not None:
+            yield broken
+            return  # the target broke on this body; a dead or hung one would cost a timeout per case
+        assert reply is not None
         valid = validity(op, body)
         problem = server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
         if problem is not None:

@@ -120,10 +120,10 @@ class Page:
         return next((h for h in self.headings if h.text.casefold() == want), None)
 
 
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*\Z")
 _FENCE_RE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)")
-_ALIGN_CELL_RE = re.compile(r"^\s*:?-{1,}:?\s*$")
-_ANNOT_START_RE = re.compile(r"^\s*<!--\s*(\{.*)?$")
+_ALIGN_CELL_RE = re.compile(r"^\s*:?-{1,}:?\s*\Z")
+_ANNOT_START_RE = re.compile(r"^\s*<!--\s*(\{.*)?\Z")
 _MD_RE = re.compile(r"[*_`]")
 
 
@@ -197,7 +197,7 @@ def parse_page(text: str, file: str) -> Page:
     if lines and lines[0].strip() == "---":
         j = 1
         while j < n and lines[j].strip() != "---":
-            m = re.match(r"^([A-Za-z0-9_.\-]+)\s*:\s*(.*)$", lines[j])
+            m = re.match(r"^([A-Za-z0-9_.\-]+)\s*:\s*(.*)\Z", lines[j])
             if m:
                 front.append((m.group(1), m.group(2).strip(), j + 1))
             j += 1

@@ -73,7 +73,7 @@ def doc_type_schema(doc_type: str, *, enum_hint: bool = False) -> dict[str, JSON
 
 
 def _link_schema(target: str, enum_hint: bool) -> dict[str, JSON]:
-    if "#" in target and re.search(r"(?i)values?$", target.split("#", 1)[1]):
+    if "#" in target and re.search(r"(?i)values?\Z", target.split("#", 1)[1]):
         return {"type": "string"}
     if enum_hint:
         return {"type": "string"}
@@ -107,7 +107,7 @@ BASE_TYPES: dict[str, dict[str, tuple[str, bool, bool]]] = {
 
 
 REQ_MARK_RE = re.compile(
-    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|$)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*$"
+    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|\Z)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*\Z"
 )
 
 

@@ -15,7 +15,7 @@ __all__ = ["IDENT_RE", "LOW", "MEDIUM", "PageContext", "in_section", "section_ra
 LOW = 0.4  # confidence of a fact the page implies rather than states
 MEDIUM = 0.7
 
-IDENT_RE = re.compile(r"^[@A-Za-z_][\w.@]*$")
+IDENT_RE = re.compile(r"^[@A-Za-z_][\w.@]*\Z")
 
 
 @dataclass(slots=True)

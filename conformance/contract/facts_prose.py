@@ -12,8 +12,8 @@ from conformance.contract.spec import Fact, How, Property
 
 __all__ = ["linked_resource", "prose_required", "request_line"]
 
-_POST_RE = re.compile(r"^\s*POST\s+(\S.*?)\s*$")
-_ABS_URL_RE = re.compile(r"(?i)^https?://[^/\s]+/(beta|v1\.0)(/.*)?$")
+_POST_RE = re.compile(r"^\s*POST\s+(\S.*?)\s*\Z")
+_ABS_URL_RE = re.compile(r"(?i)^https?://[^/\s]+/(beta|v1\.0)(/.*)?\Z")
 
 
 def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], str]:
@@ -61,7 +61,7 @@ def linked_resource(ctx: PageContext) -> tuple[str, str]:
     """(type name, link target) of the first resource link in the page's text."""
     for para in ctx.page.paragraphs:
         for text, target in LINK_RE.findall(para.text):
-            if re.search(r"(^|/)resources/[^/]+\.md(#.*)?$", target) and IDENT_RE.match(plain(text)):
+            if re.search(r"(^|/)resources/[^/]+\.md(#.*)?\Z", target) and IDENT_RE.match(plain(text)):
                 if para.section.casefold() == "permissions":
                     continue
                 return plain(text), target

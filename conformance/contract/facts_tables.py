@@ -31,7 +31,7 @@ _REQUIRED_INTRO_RE = re.compile(r"(?i)\b(properties|parameters|fields)\b[^.]*\b(
 
 def _strip_marker(text: str) -> str:
     text = re.sub(r"(?i)^\s*(required|optional)\s*[.:]\s*", "", text)
-    text = re.sub(r"(?i)[.\s]*\b(required|optional)\s*\.?\s*$", "", text)
+    text = re.sub(r"(?i)[.\s]*\b(required|optional)\s*\.?\s*\Z", "", text)
     return text.strip().rstrip(".").strip()
 
 

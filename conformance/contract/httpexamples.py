@@ -139,7 +139,7 @@ def parse_http_block(block: CodeBlock) -> HttpMessage:
         status = int(m.group(1)) if m else None
         idx += 1
         while idx < len(lines) and lines[idx].strip():
-            hm = re.match(r"^\s*([A-Za-z0-9\-]+)\s*:\s*(.*)$", lines[idx])
+            hm = re.match(r"^\s*([A-Za-z0-9\-]+)\s*:\s*(.*)\Z", lines[idx])
             if not hm:
                 break
             headers.append((hm.group(1), hm.group(2).strip()))

@@ -44,7 +44,7 @@ INVALID_EXAMPLES_KEY = "x-doc-invalid-examples"  # not `examples`: schemathesis 
 DERIVE_HINT = "run `conformance derive PAGE --out DIR` to produce one"
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+=-]*$")  # a literal header value, not a hint
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+=-]*\Z")  # a literal header value, not a hint
 _FILE_SAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -6,17 +6,20 @@ the optional `rfc3339-validator` is absent. The harness registers its own checke
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from referencing import Registry
 
 from conformance.contract.spec import GUID_RE, JSON
 
 # RFC 3339 date-time (OData DateTimeOffset): date, 'T', time, optional fraction, mandatory offset.
 _DATETIME_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
+    r"\A(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
 
 FORMAT_CHECKER = FormatChecker(formats=())
@@ -58,9 +61,59 @@ def parse_datetime(value: str) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=256)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema `pattern` (ECMA-262) compiled so Python evaluates it the same way: `$` outside a
+    character class is the end of the value (Python's `$` also matches before a final newline, so a GUID
+    followed by "\n" would pass `^...$`). The pattern in the derived OpenAPI file stays ECMA-262."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(r"\Z" if ch == "$" and not in_class else ch)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: JSON, schema: dict[str, JSON]
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(
+    validator: Any, patterns: dict[str, JSON], instance: JSON, schema: dict[str, JSON]
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if ecma_regex(pattern).search(name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+# The harness's validator: 2020-12 with `pattern` and `patternProperties` evaluated as ECMA-262 does
+# (`additionalProperties` keeps jsonschema's own lookup: the derived schemas' only pattern property is `^@`).
+Validator = validators.extend(
+    Draft202012Validator,
+    {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+    },
+)
+
+
 def validation_errors(instance: JSON, schema: dict[str, JSON]) -> list[tuple[str, str]]:
     """(JSON pointer, message) for each way `instance` breaks `schema`, formats included, sorted."""
-    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER, registry=NO_RETRIEVAL)
+    validator = Validator(schema, format_checker=FORMAT_CHECKER, registry=NO_RETRIEVAL)
     out = []
     for err in validator.iter_errors(instance):
         pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)

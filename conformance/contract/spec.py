@@ -18,8 +18,9 @@ JSON = Any  # a value parsed from or written to JSON
 
 SPEC_FORMAT = 1  # bump when the `to_json` shape changes
 
-GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
-GUID_RE = re.compile(GUID_PATTERN)
+GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"  # ECMA-262
+# The same shape for Python, anchored to the whole value: Python's `$` also matches before a final "\n".
+GUID_RE = re.compile(r"\A[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
 
 
 class Level(StrEnum):

@@ -359,7 +359,7 @@ def _route(path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     path = path.split("?")[0].rstrip("/") or "/"
     parts = re.split(r"(\{[^}]*\})", path)
     pattern = "".join("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts)
-    return re.compile(f"^{pattern}$", re.IGNORECASE), re.compile(f"^({pattern})/([^/]+)$", re.IGNORECASE)
+    return re.compile(f"^{pattern}\\Z", re.IGNORECASE), re.compile(f"^({pattern})/([^/]+)\\Z", re.IGNORECASE)
 
 
 __all__ = ["KNOWN_METHODS", "MAX_LOCATION", "ODATA_JSON", "ReferenceServer"]

@@ -30,7 +30,7 @@ import requests
 import urllib3
 
 from conformance.contract.spec import JSON
-from conformance.errors import BudgetSpent, ConfigError, TargetError
+from conformance.errors import UNDECIDED_ERRORS, BudgetSpent, ConfigError, TargetError
 from conformance.results import Exchange, RecordedRequest, RecordedResponse
 from conformance.target._transport import (
     MAX_JSON_DEPTH,
@@ -39,6 +39,7 @@ from conformance.target._transport import (
     deadline_error,
     parse_json,
     read_body,
+    repeated_names,
     send_failure,
     throttled,
 )
@@ -115,6 +116,10 @@ class Reply:
         """The body as JSON; `ValueError` with a clear message if it is not UTF-8 JSON of sane depth."""
         return parse_json(self.content, truncated=self.truncated)
 
+    def duplicate_names(self) -> tuple[str, ...]:
+        """JSON pointers of members whose name repeats in its object (RFC 8259 §4); `json()` keeps the last"""
+        return repeated_names(self.content, truncated=self.truncated)
+
     def __repr__(self) -> str:
         req, resp = self.exchange.request, self.exchange.response
         reason = resp.reason if resp is not None else ""
@@ -162,6 +167,9 @@ class Client:
         self._ends_at = None if total_budget_s is None else time.monotonic() + total_budget_s
         self.requests_sent = 0
         self.last_exchange: Exchange | None = None  # also set when a request failed, for evidence
+        # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
+        self.server_failures: list[Exchange] = []
+        self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
         self._session = requests.Session()
         self._session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -246,8 +254,10 @@ class Client:
             attempt += 1
             reply = self._attempt(method, url, sent, payload, attempt, waited)
             if reply.status not in THROTTLED:
-                return reply
+                return self._final(reply)
             wait = retry_after_seconds(reply.header("Retry-After"))
+            if reply.status == 503 and wait is None:  # no sign of overload or maintenance: a server failure
+                return self._final(reply)
             why = self._no_retry(wait, attempt, waited)
             if why is not None or wait is None:
                 ex = reply.exchange
@@ -280,6 +290,11 @@ class Client:
             f"{method} {shown_url}: the run's time budget of {self.total_budget_s:g} s ran out; "
             "the checks not yet decided are reported as errors (raise --max-time, or run fewer checks)"
         )
+
+    def _final(self, reply: Reply) -> Reply:
+        if reply.status >= 500:
+            self.server_failures.append(reply.exchange)
+        return reply
 
     # -------------------------------------------------------------- one attempt
 
@@ -328,6 +343,7 @@ class Client:
         def fail(error: TargetError, response: RecordedResponse | None = None) -> TargetError:
             if cut_by_run_budget and (deadline.fired or self._remaining() < _BUDGET_EDGE_S):
                 error = self.budget_error(method, shown_url)  # the run's end cut it, not the target
+            previous = self.last_exchange
             self.last_exchange = Exchange(
                 request=record,
                 response=response,
@@ -336,6 +352,10 @@ class Client:
                 attempts=attempt,
                 retry_wait_s=waited,
             )
+            if not isinstance(error, UNDECIDED_ERRORS):  # the request went out and the answer broke
+                self.server_failures.append(self.last_exchange)
+            elif previous is not None and previous.error is None and self.stopped_after is None:
+                self.stopped_after = previous  # it answered that one, then stopped accepting connections
             return error
 
         started = time.monotonic()

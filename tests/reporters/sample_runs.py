@@ -234,7 +234,13 @@ ERROR_UNREACHABLE = CheckResult(
 
 
 def error_run() -> RunResult:
+    """A check errored and a MUST failed: the failure, which has evidence, decides the verdict."""
     return _run((PASS_CREATE, ERROR_UNREACHABLE, FAIL_REQUIRED), seed=None)
+
+
+def undecided_run() -> RunResult:
+    """A check errored and nothing that counts failed: the run is undecided."""
+    return _run((PASS_CREATE, ERROR_UNREACHABLE, FAIL_SHOULD), seed=None)
 
 
 def hostile_run() -> RunResult:

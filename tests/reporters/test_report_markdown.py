@@ -17,6 +17,7 @@ from tests.reporters.sample_runs import (
     failing_run,
     hostile_run,
     passing_run,
+    undecided_run,
 )
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py renders the report like GitHub")
@@ -73,7 +74,11 @@ def test_golden(name):
             failing_run,
             "## Conformance: ❌ FAIL — 6 checks: 2 passed, 3 failed (2 MUST, 1 SHOULD), 0 errors, 1 skipped",
         ),
-        (error_run, "## Conformance: ⚠️ ERROR — 3 checks: 1 passed, 1 failed (1 MUST), 1 error, 0 skipped"),
+        (error_run, "## Conformance: ❌ FAIL — 3 checks: 1 passed, 1 failed (1 MUST), 1 error, 0 skipped"),
+        (
+            undecided_run,
+            "## Conformance: ⚠️ ERROR — 3 checks: 1 passed, 1 failed (1 SHOULD), 1 error, 0 skipped",
+        ),
     ],
 )
 def test_verdict_line_first(run, first):

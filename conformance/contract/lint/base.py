@@ -15,7 +15,7 @@ from conformance.contract.docparse import CodeBlock, Page
 from conformance.contract.spec import DocLocation, Operation, Severity, Spec
 from conformance.errors import CheckDefinitionError
 
-_CODE_RE = re.compile(r"^DOC-[A-Z]+(?:-[A-Z]+)*$")
+_CODE_RE = re.compile(r"^DOC-[A-Z]+(?:-[A-Z]+)*\Z")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

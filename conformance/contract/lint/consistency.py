@@ -94,7 +94,7 @@ def _check_body(
         severity = Severity.ERROR
         segments = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
         extra = _unexpected_names(message) if not segments else []
-        missing = re.match(r"^'([^']+)' is a required property$", message) if not segments else None
+        missing = re.match(r"^'([^']+)' is a required property\Z", message) if not segments else None
         key = "/".join(segments or extra[:1]) + (f"!{missing.group(1)}" if missing else "")
         if key in done:
             continue

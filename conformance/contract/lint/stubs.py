@@ -14,13 +14,13 @@ _GUID_ANY_RE = re.compile(
     r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])"
 )
 _KEY_VALUE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"')
-_ARRAY_ITEM_RE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*,?\s*$')
+_ARRAY_ITEM_RE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*,?\s*\Z')
 # The stub generator writes an EDM type name (capitalised, maybe with a hint) where a value belongs.
 _TYPE_NAMES = (
     "String|Boolean|Int16|Int32|Int64|Integer|Byte|SByte|Double|Single|Decimal|Guid|GUID|"
     "DateTimeOffset|DateTime|Date|TimeOfDay|Duration|Binary|Stream|Collection\\(.*\\)"
 )
-_PLACEHOLDER_RE = re.compile(rf"^(?:Edm\.)?(?:{_TYPE_NAMES})(?:\s*\([^()]*\))?$|^<[^<>]+>$")
+_PLACEHOLDER_RE = re.compile(rf"^(?:Edm\.)?(?:{_TYPE_NAMES})(?:\s*\([^()]*\))?\Z|^<[^<>]+>\Z")
 
 
 def is_mirrored_guid(value: str) -> bool:

@@ -10,7 +10,7 @@ from conformance.contract.httpexamples import parse_http_block
 from conformance.contract.lint.base import Hit, LintContext, first_content_index, rule
 from conformance.contract.spec import Severity
 
-_STATUS_LINE_RE = re.compile(r"^\s*HTTP/\S+\s+(\d{3})(?:\s+(.*?))?\s*$")
+_STATUS_LINE_RE = re.compile(r"^\s*HTTP/\S+\s+(\d{3})(?:\s+(.*?))?\s*\Z")
 _PROSE_STATUS_RE = re.compile(r"(?<![\w./-])([1-5]\d\d)\s+([A-Z][A-Za-z'-]*(?:\s+[A-Z][A-Za-z'-]*){0,4})")
 _PHRASE_ALIASES: dict[int, tuple[str, ...]] = {
     302: ("Moved Temporarily",),
