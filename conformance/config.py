@@ -55,6 +55,8 @@ class Config:
     skip: tuple[str, ...] = ()
     fuzz: bool = True
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    validates_tokens: bool = False  # the user says the target rejects unknown tokens (runs AUTH-102)
+    values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
 
     def redacted(self) -> dict[str, Any]:
         """A plain mapping safe to print: secrets replaced by '***' (or None when unset)."""
@@ -81,6 +83,10 @@ class Config:
     def path_param_pairs(self) -> tuple[tuple[str, str], ...]:
         """The --path-param values as (name, value) pairs (validated by `load_config`)."""
         return tuple((p.split("=", 1)[0].strip(), p.split("=", 1)[1].strip()) for p in self.path_params)
+
+    def value_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The --value settings as (name, text) pairs (the text is parsed against the spec later)."""
+        return tuple((v.split("=", 1)[0].strip(), v.split("=", 1)[1]) for v in self.values)
 
     def header_map(self) -> dict[str, str]:
         """The extra request headers as a mapping (validated by `load_config`)."""
@@ -109,6 +115,8 @@ OPTIONS: dict[str, str] = {
     "check": "select",
     "skip-check": "skip",
     "verbosity": "verbosity",
+    "validates-tokens": "validates_tokens",
+    "value": "values",
 }
 
 
@@ -129,7 +137,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if name == "seed" and not 0 <= number_i < 2**32:
                 raise ConfigError(f"{origin}: seed must be between 0 and 2**32-1, got {value!r}")
             return number_i
-        if name in {"strict", "fuzz"}:
+        if name in {"strict", "fuzz", "validates_tokens"}:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -149,6 +157,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         }:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(i).strip() for i in items if str(i).strip())
+        if name == "values":  # a JSON value may hold commas: one per list item (or per line of a string)
+            items = value.splitlines() if isinstance(value, str) else list(value)
+            return tuple(str(i) for i in items if str(i).strip())
         if name == "token":
             return None if value in (None, "") else Secret(str(value))
         return None if value is None else str(value)
@@ -179,6 +190,11 @@ def _validate(cfg: Config) -> Config:
                 f"--path-param {param!r}: expected NAME=VALUE with a value that is one path segment, "
                 "e.g. --path-param id=8f1c..."
             )
+    for known in cfg.values:
+        if "=" not in known or not known.split("=", 1)[0].strip():
+            raise ConfigError(
+                f"--value {known[:60]!r}: expected NAME=JSON_OR_TEXT, e.g. --value userId=3f0c1a52-..."
+            )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -207,7 +223,7 @@ def _pyproject_layer(cwd: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: [tool.conformance] must be a table")
     out: dict[str, Any] = {}
     for key, value in section.items():
-        name = key.replace("-", "_")
+        name = OPTIONS.get(key) or key.replace("-", "_")
         if name not in _KEYS or name == "token":
             hint = " (put the token in CONFORMANCE_TOKEN, never in a file)" if name == "token" else ""
             raise ConfigError(f"{path}: unknown key {key!r} in [tool.conformance]{hint}")
@@ -221,6 +237,10 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
         var = "CONFORMANCE_" + name.upper()
         if var in env:
             out[name] = _coerce(name, env[var], f"environment variable {var}")
+    for option in ("validates-tokens", "value"):  # named as the flag (CONFORMANCE_VALUE, one per line)
+        var = "CONFORMANCE_" + option.upper().replace("-", "_")
+        if var in env:
+            out[OPTIONS[option]] = _coerce(OPTIONS[option], env[var], f"environment variable {var}")
     return out
 
 

@@ -35,18 +35,27 @@ _OPTIONS = {
     "secret-header": "mask this header in all output (comma-separated)",
     "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",
     "path-param": "NAME=VALUE for a {placeholder} in the documented paths (comma-separated)",
+    "value": "NAME=JSON_OR_TEXT: a known-good value for requests that must succeed (repeatable)",
 }
+_REPEATABLE = {"value"}  # a JSON value may hold commas, so it is given once per option
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Graph API conformance checks")
     for name, text in _OPTIONS.items():
-        group.addoption(f"--conformance-{name}", dest=_dest(name), help=text)
+        action = "append" if name in _REPEATABLE else "store"
+        group.addoption(f"--conformance-{name}", dest=_dest(name), action=action, help=text)
     group.addoption(
         "--conformance-strict",
         action="store_true",
         dest="conformance_strict",
         help="SHOULD failures fail their tests too",
+    )
+    group.addoption(
+        "--conformance-validates-tokens",
+        action="store_true",
+        dest="conformance_validates_tokens",
+        help="the target rejects unknown or malformed credentials: run AUTH-102 (skipped without it)",
     )
 
 
@@ -66,6 +75,7 @@ def _config(pyconfig: pytest.Config) -> Config:
     if _CONFIG not in pyconfig.stash:
         options = {name: pyconfig.getoption(_dest(name)) for name in _OPTIONS}
         options["strict"] = True if pyconfig.getoption("conformance_strict") else None
+        options["validates-tokens"] = True if pyconfig.getoption("conformance_validates_tokens") else None
         try:
             pyconfig.stash[_CONFIG] = load_options(options, prefix="--conformance-")
         except HarnessError as exc:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 from conformance.checks import BoundCheck, CheckContext, CheckOptions, Skip, bind, select
+from conformance.checks.known import known_values
 from conformance.config import Config
 from conformance.contract.spec import Spec
 from conformance.errors import HarnessError, TargetError, TargetUnreachable
@@ -55,7 +56,8 @@ def choose_seed(config: Config) -> int:
 
 
 def plan(spec: Spec, config: Config) -> list[BoundCheck]:
-    """The checks this run will report on, in catalogue order."""
+    """The checks this run will report on, in catalogue order (bad --value settings raise here too)."""
+    known_values(spec.operation, config.value_pairs())
     return select(bind(spec), config.select, config.skip)
 
 
@@ -120,6 +122,8 @@ def open_context(
         accept_odata_types=config.accept_odata_types,
         fuzz=config.fuzz,
         path_params=config.path_param_pairs(),
+        validates_tokens=config.validates_tokens,
+        values=tuple(known_values(spec.operation, config.value_pairs()).items()),
     )
     client = Client(
         base_url,
