@@ -68,7 +68,14 @@ def pytest_configure(config: pytest.Config) -> None:
     for level in Level:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
     if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
-        _config(config)  # bad option values stop the session at once, as one usage error
+        settings = _config(config)  # bad option values stop the session at once, as one usage error
+        if settings.values:  # known-good values are checked against the spec, also at once
+            from conformance.checks.known import known_values
+
+            try:
+                known_values(_spec(config, settings).operation, settings.value_pairs(), "--conformance-value")
+            except HarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
 
 
 def _config(pyconfig: pytest.Config) -> Config:

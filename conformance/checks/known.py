@@ -26,9 +26,9 @@ def parse_value(text: str) -> JSON:
     return value
 
 
-def known_values(op: Operation, pairs: tuple[tuple[str, str], ...]) -> dict[str, JSON]:
+def known_values(op: Operation, pairs: tuple[tuple[str, str], ...], flag: str = "--value") -> dict[str, JSON]:
     """NAME -> value for each --value; a name the operation does not let a client send, or a value its
-    schema rejects, raises `ConfigError` (one line, exit 2)."""
+    schema rejects, raises `ConfigError` (one line, exit 2) naming the option as `flag`."""
     out: dict[str, JSON] = {}
     writable = [p.name for p in op.properties if not p.read_only]
     for name, text in pairs:
@@ -36,7 +36,7 @@ def known_values(op: Operation, pairs: tuple[tuple[str, str], ...]) -> dict[str,
         if prop is None or prop.read_only:
             why = "is read-only on the page" if prop is not None else "is not a property the page declares"
             raise ConfigError(
-                f"--value {name}=...: {name!r} {why}{did_you_mean(name, writable)}; "
+                f"{flag} {name}=...: {name!r} {why}{did_you_mean(name, writable)}; "
                 f"known-good values can be given for: {', '.join(writable) or '(none)'}"
             )
         value = parse_value(text)
@@ -44,9 +44,9 @@ def known_values(op: Operation, pairs: tuple[tuple[str, str], ...]) -> dict[str,
         if errors:
             hint = ""
             if isinstance(value, int | float | bool) or value is None:
-                hint = f" (for the text, quote it as JSON: --value '{name}=\"{text}\"')"
+                hint = f" (for the text, quote it as JSON: {flag} '{name}=\"{text}\"')"
             raise ConfigError(
-                f"--value {name}={_shown(text)}: not a valid {prop.doc_type}: {_shown(errors[0][1])}{hint}"
+                f"{flag} {name}={_shown(text)}: not a valid {prop.doc_type}: {_shown(errors[0][1])}{hint}"
             )
         out[name] = value
     return out
