@@ -98,6 +98,19 @@ def _parser() -> _Parser:
         metavar="NAME=VALUE",
         help="value for a {placeholder} in the documented path, e.g. --path-param id=8f1c... (repeatable)",
     )
+    run.add_argument(
+        "--validates-tokens",
+        action="store_const",
+        const=True,
+        help="the target rejects unknown or malformed credentials: run AUTH-102 (skipped without it)",
+    )
+    run.add_argument(
+        "--value",
+        action="append",
+        metavar="NAME=JSON_OR_TEXT",
+        help="a known-good value for a property, sent in every request that must succeed and kept by "
+        "generated bodies, e.g. --value userId=3f0c... (repeatable; text that is not JSON is a string)",
+    )
     run.add_argument("--check", action="append", metavar="ID", help="run only these ids (ID* = prefix)")
     run.add_argument("--skip-check", action="append", metavar="ID", help="do not run these ids")
     run.add_argument(

@@ -61,6 +61,8 @@ class Config:
     skip: tuple[str, ...] = ()
     fuzz: bool = True
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    validates_tokens: bool = False  # the user says the target rejects unknown tokens (runs AUTH-102)
+    values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
@@ -97,6 +99,10 @@ class Config:
         """The --path-param values as (name, value) pairs (validated by `load_config`)."""
         return tuple((p.split("=", 1)[0].strip(), p.split("=", 1)[1].strip()) for p in self.path_params)
 
+    def value_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The --value settings as (name, text) pairs (the text is parsed against the spec later)."""
+        return tuple((v.split("=", 1)[0].strip(), v.split("=", 1)[1]) for v in self.values)
+
     def header_map(self) -> dict[str, str]:
         """The extra request headers as a mapping (validated by `load_config`)."""
         return {h.split(":", 1)[0].strip(): h.split(":", 1)[1].strip() for h in self.headers}
@@ -125,6 +131,8 @@ OPTIONS: dict[str, str] = {
     "check": "select",
     "skip-check": "skip",
     "verbosity": "verbosity",
+    "validates-tokens": "validates_tokens",
+    "value": "values",
     "no-auth": "no_auth",
 }
 
@@ -163,7 +171,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             if name == "seed" and not 0 <= number_i < 2**32:
                 raise ConfigError(f"{origin}: seed must be between 0 and 2**32-1, got {value!r}")
             return number_i
-        if name in {"strict", "fuzz", "no_auth"}:
+        if name in {"strict", "fuzz", "no_auth", "validates_tokens"}:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -183,6 +191,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         }:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(i).strip() for i in items if str(i).strip())
+        if name == "values":  # a JSON value may hold commas: one per list item (or per line of a string)
+            items = value.splitlines() if isinstance(value, str) else list(value)
+            return tuple(str(i) for i in items if str(i).strip())
         if name == "token":
             if isinstance(value, Secret):
                 return value
@@ -208,6 +219,11 @@ def _validate(cfg: Config, prefix: str = "--") -> Config:
             raise ConfigError(
                 f"--path-param {param!r}: expected NAME=VALUE with a value that is one path segment, "
                 "e.g. --path-param id=8f1c..."
+            )
+    for known in cfg.values:
+        if "=" not in known or not known.split("=", 1)[0].strip():
+            raise ConfigError(
+                f"--value {known[:60]!r}: expected NAME=JSON_OR_TEXT, e.g. --value userId=3f0c1a52-..."
             )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)

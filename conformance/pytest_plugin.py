@@ -37,13 +37,16 @@ _OPTIONS = {
     "secret-header": "mask this header in all output (comma-separated)",
     "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",
     "path-param": "NAME=VALUE for a {placeholder} in the documented paths (comma-separated)",
+    "value": "NAME=JSON_OR_TEXT: a known-good value for requests that must succeed (repeatable)",
 }
+_REPEATABLE = {"value"}  # a JSON value may hold commas, so it is given once per option
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Graph API conformance checks")
     for name, text in _OPTIONS.items():
-        group.addoption(f"--conformance-{name}", dest=_dest(name), help=text)
+        action = "append" if name in _REPEATABLE else "store"
+        group.addoption(f"--conformance-{name}", dest=_dest(name), action=action, help=text)
     group.addoption(
         "--conformance-strict",
         action="store_true",
@@ -56,6 +59,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="conformance_no_auth",
         help="run without credentials on purpose; the checks about authentication are skipped",
     )
+    group.addoption(
+        "--conformance-validates-tokens",
+        action="store_true",
+        dest="conformance_validates_tokens",
+        help="the target rejects unknown or malformed credentials: run AUTH-102 (skipped without it)",
+    )
 
 
 def _dest(name: str) -> str:
@@ -67,7 +76,14 @@ def pytest_configure(config: pytest.Config) -> None:
     for level in Level:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
     if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
-        _config(config)  # bad option values stop the session at once, as one usage error
+        settings = _config(config)  # bad option values stop the session at once, as one usage error
+        if settings.values:  # known-good values are checked against the spec, also at once
+            from conformance.checks.known import known_values
+
+            try:
+                known_values(_spec(config, settings).operation, settings.value_pairs(), "--conformance-value")
+            except HarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
 
 
 def _config(pyconfig: pytest.Config) -> Config:
@@ -75,6 +91,7 @@ def _config(pyconfig: pytest.Config) -> Config:
         options = {name: pyconfig.getoption(_dest(name)) for name in _OPTIONS}
         options["strict"] = True if pyconfig.getoption("conformance_strict") else None
         options["no-auth"] = True if pyconfig.getoption("conformance_no_auth") else None
+        options["validates-tokens"] = True if pyconfig.getoption("conformance_validates_tokens") else None
         try:
             pyconfig.stash[_CONFIG] = load_options(options, prefix="--conformance-")
         except HarnessError as exc:

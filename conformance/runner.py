@@ -30,6 +30,7 @@ from conformance.checks import (
     server_failures,
 )
 from conformance.checks._support import broken_answer
+from conformance.checks.known import known_values
 from conformance.config import Config
 from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError, TargetError, TargetUnreachable
@@ -71,8 +72,9 @@ def choose_seed(config: Config) -> int:
 
 def plan(spec: Spec, config: Config) -> list[BoundCheck]:
     """The checks this run will report on, in catalogue order; `ConfigError` for a selection of none or a
-    --path-param the documented paths have no placeholder for (both mistakes, not verdicts)."""
+    --path-param the documented paths have no placeholder for, or a bad --value (mistakes, not verdicts)."""
     check_path_params(spec.operation, config.path_param_pairs())
+    known_values(spec.operation, config.value_pairs())
     checks = select(bind(spec), config.select, config.skip)
     if not checks:
         raise ConfigError(
@@ -216,6 +218,8 @@ def open_context(
         accept_odata_types=config.accept_odata_types,
         fuzz=config.fuzz,
         path_params=config.path_param_pairs(),
+        validates_tokens=config.validates_tokens,
+        values=tuple(known_values(spec.operation, config.value_pairs()).items()),
     )
     client = Client(
         base_url,

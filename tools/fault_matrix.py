@@ -36,7 +36,14 @@ SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"
 def run_against(spec: Spec, faults: Iterable[str], *, strict: bool = True) -> RunResult:
     """One full in-process run against the reference implementation with `faults` switched on."""
     token = secrets.token_urlsafe(16)
-    config = Config(strict=strict, seed=MATRIX_SEED, examples=MATRIX_EXAMPLES, timeout=10.0, formats=())
+    config = Config(  # the reference validates tokens, so the token faults are judged (AUTH-102)
+        strict=strict,
+        seed=MATRIX_SEED,
+        examples=MATRIX_EXAMPLES,
+        timeout=10.0,
+        formats=(),
+        validates_tokens=True,
+    )
     with ReferenceServer(spec, faults=list(faults), token=token) as server:
         return run(spec, config, base_url=server.url, spec_file=str(SPEC), token=token)
 

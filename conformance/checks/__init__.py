@@ -41,6 +41,13 @@ class CheckOptions:
     accept_odata_types: tuple[str, ...] = ()
     fuzz: bool = True
     path_params: tuple[tuple[str, str], ...] = ()  # values for {placeholders} in the documented paths
+    validates_tokens: bool = False  # the user says the target rejects unknown tokens (--validates-tokens)
+    values: tuple[tuple[str, JSON], ...] = ()  # known-good values (--value), checked against the spec
+
+    @property
+    def known(self) -> dict[str, JSON]:
+        """The known-good values by property name."""
+        return dict(self.values)
 
 
 @dataclass(slots=True)

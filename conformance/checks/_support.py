@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from conformance.contract.schemas import parse_datetime
+from conformance.checks.judgement import omitted_null_is_legal, same_datetime
 from conformance.contract.spec import JSON, Operation, Property
 from conformance.errors import UNDECIDED_ERRORS, TargetError, TargetUnreachable
 from conformance.results import Evidence, Finding
@@ -90,13 +90,21 @@ def writable(op: Operation) -> list[Property]:
 
 
 def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
-    """Only the required properties, each with a valid value."""
-    return {p.name: sample(p.schema, ctx, p.name) for p in ctx.op.required if not p.read_only}
+    """Only the required properties, each with its known-good value (--value) or a valid sample."""
+    known = ctx.options.known
+    return {
+        p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name)
+        for p in ctx.op.required
+        if not p.read_only
+    }
 
 
 def full_body(ctx: CheckContext) -> dict[str, JSON]:
-    """Every writable property the page lists, each with a valid non-null value."""
-    return {p.name: sample(p.schema, ctx, p.name) for p in writable(ctx.op)}
+    """Every writable property the page lists, each with its known-good value or a valid non-null value."""
+    known = ctx.options.known
+    return {
+        p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name) for p in writable(ctx.op)
+    }
 
 
 def media_type(reply: Reply) -> str:
@@ -228,12 +236,11 @@ def rejection_problem(
 
 
 def same_value(sent: JSON, got: JSON, schema: dict[str, JSON]) -> bool:
-    """Strict JSON equality (1 != true, 1 == 1.0), date-times compared as instants."""
+    """Strict JSON equality (1 != true, 1 == 1.0); date-times by `judgement.same_datetime` (the instant
+    sent, possibly truncated or rounded to fewer fraction digits)."""
     fmt = non_null(schema).get("format")
     if fmt == "date-time" and isinstance(sent, str) and isinstance(got, str):
-        a, b = parse_datetime(sent), parse_datetime(got)
-        if a is not None and b is not None:
-            return a == b
+        return same_datetime(sent, got)
     return _canon(sent) == _canon(got)
 
 
@@ -246,6 +253,8 @@ def echo_findings(
         if prop is None or prop.read_only:
             continue
         if name not in got:
+            if omitted_null_is_legal(prop, value):
+                continue
             message, actual = f"{name} was sent but is missing from the response", "(absent)"
         elif not same_value(value, got[name], prop.schema):
             message, actual = (

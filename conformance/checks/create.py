@@ -102,7 +102,10 @@ def repaired_example(ctx: CheckContext) -> tuple[dict[str, JSON], list[str]]:
                 if prop is None or prop.read_only:
                     continue
                 schema = prop.schema if not prop.nullable else {"anyOf": [prop.schema, {"type": "null"}]}
-                if validation_errors(value, schema):
+                if name in ctx.options.known:
+                    body[name] = ctx.options.known[name]
+                    notes.append(f"the example's {name} replaced by its known-good value (--value)")
+                elif validation_errors(value, schema):
                     body[name] = sample(prop.schema, ctx, name)
                     notes.append(
                         f"the example's {name}={excerpt(value, 40)} is not a valid {prop.doc_type}; "

@@ -30,6 +30,7 @@ from conformance.checks._support import (
     rejection_problem,
     writable,
 )
+from conformance.checks.judgement import excused_rejection
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
 from conformance.errors import UNDECIDED_ERRORS, TargetError
@@ -63,6 +64,11 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
         return problem if not valid else None
     if not valid:
         return rejection_problem(reply, "a schema-invalid body", input=body, seed=seed)
+    excused = excused_rejection(body, reply, ctx.options.known)
+    if excused is not None:
+        if excused not in ctx.notes:  # one note per kind of refusal, not one per generated body
+            ctx.notes.append(excused)
+        return None
     if reply.status != op.success_status.value:
         return finding(
             f"a schema-valid body answered {reply.status} {reply.reason}, expected {op.success_status.value}",
@@ -113,10 +119,15 @@ def validity(op: Operation, body: JSON) -> bool | None:
     return None if not validation_errors(body, lenient) else False
 
 
-def generation_schema(op: Operation) -> dict[str, JSON]:
-    """The request schema generation draws from: no OData control information (the server owns it)."""
+def generation_schema(op: Operation, known: dict[str, JSON] | None = None) -> dict[str, JSON]:
+    """The request schema generation draws from: no OData control information (the server owns it), and
+    each property with a known-good value (--value) fixed to it, so generated bodies vary the rest."""
     schema = request_schema(op)
     schema.pop("patternProperties", None)
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    for name, value in (known or {}).items():
+        properties[name] = {"const": value}
     return schema
 
 
@@ -145,7 +156,7 @@ def _send(ctx: CheckContext, body: JSON) -> Reply:
     return ctx.post(body)
 
 
-def _strategy(op: Operation, mode: Any) -> Any:
+def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
     import schemathesis
 
     document = {
@@ -156,7 +167,7 @@ def _strategy(op: Operation, mode: Any) -> Any:
                 "post": {
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": generation_schema(op)}},
+                        "content": {"application/json": {"schema": generation_schema(op, known)}},
                     },
                     "responses": {str(op.success_status.value): {"description": "created"}},
                 }
@@ -174,7 +185,7 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 
     op = ctx.op
     mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
-    strategy = _strategy(op, mode)
+    strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
     state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}}
     budget = ctx.options.examples + SHRINK_BUDGET
 

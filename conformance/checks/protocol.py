@@ -69,6 +69,11 @@ def www_authenticate(ctx: CheckContext) -> Iterator[Finding]:
     applies=_documents_auth,
 )
 def bad_credentials(ctx: CheckContext) -> Iterator[Finding]:
+    if not ctx.options.validates_tokens:  # a mock that accepts any token is legal; only the user knows
+        raise Skip(
+            "needs --validates-tokens (pytest: --conformance-validates-tokens): a target that accepts any "
+            "credential is legal unless you say it validates them"
+        )
     for label, value in (
         ("a Basic credential", "Basic Y29uZm9ybWFuY2U6aW52YWxpZA=="),
         ("an unknown bearer token", "Bearer conformance-invalid-token"),
