@@ -451,7 +451,7 @@ def _statuses_and_errors(run: Run) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("status", "retry_after"), [(429, "5"), (503, None)], ids=["429-retry-after-5", "503-no-retry-after"]
+    ("status", "retry_after"), [(429, "5"), (503, "5")], ids=["429-retry-after-5", "503-retry-after-5"]
 )
 def test_throttling_everywhere_with_the_default_budget_is_bounded(tmp_path, serve, status, retry_after):
     def app(req):
@@ -465,7 +465,8 @@ def test_throttling_everywhere_with_the_default_budget_is_bounded(tmp_path, serv
     assert run.rc == 3, run
     assert_all_reports(run)
     checks = _statuses_and_errors(run)
-    assert {st for st, _ in checks.values()} == {"error"}, checks  # nothing passes, nothing fails on a 429
+    statuses = {st for st, _ in checks.values()}
+    assert statuses - {"skip"} == {"error"}, checks  # nothing passes, nothing fails on a 429 (AUTH-102 skips)
     what = "rate limiting" if status == 429 else "unavailable"
     first = checks["AUTH-001"][1]
     assert f"the target was {what} ({status} after" in first
@@ -473,6 +474,22 @@ def test_throttling_everywhere_with_the_default_budget_is_bounded(tmp_path, serv
     notes = run.report()["notes"]
     assert any(n.startswith("run time budget: ") and "(the default: " in n for n in notes), notes
     assert any("failed to answer 3 checks in a row" in n for n in notes), notes  # the give-up rule
+
+
+def test_a_503_without_retry_after_is_a_server_failure(tmp_path, serve):
+    """No Retry-After: no sign of overload or maintenance, so a 503 is a 5xx like any other (issue 9.1)."""
+
+    def app(req):
+        return response(
+            503, "Unavailable", [("OData-Version", "4.0")], {"error": {"code": "x", "message": "y"}}
+        )
+
+    srv = serve(app)
+    run = run_harness(tmp_path, ["--target", srv.url, "--token", canary("tok7d")], timeout=120)
+    assert not run.timed_out, run
+    assert run.rc == 1, run
+    checks = _statuses_and_errors(run)
+    assert checks["VALID-006"][0] == "fail", checks
 
 
 def _graph_with(every: int, throttle, delay: float = 0.0):
