@@ -18,6 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"contract.spec", "contract.files", "credentials"},  # `Level`s; pyproject is a user file
     "credentials": set(),  # the token and --header values checked once at start, for config
     "console": set(),  # the one door to a terminal (escaping); the edges use it
+    "terminal": {"console", "results", "runner"},  # what a run shows on a terminal (the CLI's progress)
     "contract.files": set(),  # reading a user-named file: regular, bounded, UTF-8
     "contract.specfile": {"contract.spec"},  # YAML without aliases, $refs only inside the file
     # the contract wing: the doc side. It imports nothing from target, reference, checks or reporters.
@@ -223,6 +224,7 @@ def test_all_matches_the_public_exports() -> None:
         "reporters",
         "cli",
         "console",
+        "terminal",
         "pytest_plugin",
         "suite",
     }

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main, plural
+from conformance.cli import main
 from conformance.config import OPTIONS, Config, env_name, load_config, load_options
 from conformance.contract.openapi import load_spec
 from conformance.errors import ConfigError
 from conformance.reference.server import ReferenceServer
+from conformance.terminal import plural
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--examples", "0", "--seed", "1", "--timeout", "5"]
