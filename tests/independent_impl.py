@@ -39,6 +39,9 @@ LEGAL_QUIRKS = frozenset(
         "gzip",  # response bodies gzip-compressed when Accept-Encoding allows it
         "omit-null",  # deletedDateTime left out of the response when the client did not send it
         "key-location",  # Location in OData key syntax: .../outboundSharedUserProfiles('<id>')
+        # deletedDateTime echoed in UTC with exactly 7 fraction digits (.NET's "o" format): zeros padded to
+        # what was sent are the same instant, and digits past 7 are truncated (a precision facet of 7)
+        "normalise-datetime",
     }
 )
 
@@ -58,9 +61,6 @@ BUG_QUIRKS = frozenset(
         "no-auth",  # no authentication at all
         "html-errors",  # error bodies as text/html
         "no-location",  # no Location header on 201
-        # deletedDateTime echoed in UTC with 7 fraction digits: more digits than were sent claim a precision
-        # the client never gave (issue 9: truncating or rounding to fewer digits is legal, adding is not)
-        "normalise-datetime",
     }
 )
 

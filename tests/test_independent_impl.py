@@ -37,7 +37,6 @@ EXPECTED_FAILURES: dict[str, frozenset[str]] = {
     "no-auth": frozenset({"AUTH-001", "AUTH-102"}),
     "html-errors": frozenset({"ERR-101"}),
     "no-location": frozenset({"HDR-101"}),
-    "normalise-datetime": frozenset({"CREATE-006", "GEN-003"}),  # 09:30:00Z came back as 09:30:00.0000000Z
 }
 SHOULD_ONLY = frozenset({"html-errors", "no-location"})  # the bugs that break only SHOULD checks
 

@@ -1,7 +1,8 @@
 """How the harness judges what a target sent back: each rule of README's "How the harness judges", once.
 
-- `same_datetime`: a returned date-time is the sent one, or the sent instant truncated or rounded to fewer
-  fraction digits (OData CSDL: a DateTimeOffset's Precision facet is 0 to 12 fraction digits).
+- `same_datetime`: a returned date-time is the sent instant (written with any number of fraction digits),
+  or the sent instant truncated or rounded to fewer fraction digits (OData CSDL: a DateTimeOffset's
+  Precision facet is 0 to 12 fraction digits).
 - `degenerate`: a schema-valid string a real service may refuse (empty, whitespace only, control characters).
 - `excused_rejection`: a 4xx with a proper error body for a schema-valid body is a note, never a failure,
   when the body holds a degenerate value, or when known-good values (`--value`) were given and the body
@@ -53,17 +54,18 @@ def instant(text: str) -> tuple[Fraction, int] | None:
 def same_datetime(sent: str, got: str) -> bool:
     """True when `got` names the instant `sent` names at the precision `got` is written in.
 
-    Equal instants written with as many or fewer fraction digits pass; so does the sent instant truncated
-    or rounded (half up or half even) to the digits `got` has. A different instant, an offset applied
-    wrongly, or more fraction digits than were sent (a precision the client never gave) do not. Values
-    that are not RFC 3339 date-times are compared as text.
+    The sent instant passes however many fraction digits it is written with (a fixed-width writer such as
+    .NET's "o" format pads `09:30:00Z` to `09:30:00.0000000Z`: the same instant); so does the sent instant
+    truncated or rounded (half up or half even) to fewer digits. A different instant, an offset applied
+    wrongly, or extra digits that are not zeros (a precision the client never gave) do not. Values that are
+    not RFC 3339 date-times are compared as text.
     """
     a, b = instant(sent), instant(got)
     if a is None or b is None:
         return sent == got
     (s, sent_digits), (g, got_digits) = a, b
-    if got_digits > sent_digits:
-        return False
+    if got_digits >= sent_digits:
+        return g == s  # as precise as sent, or padded with zeros: only the sent instant itself
     unit = Fraction(1, 10**got_digits)
     floor = (s // unit) * unit
     rest = s - floor
