@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._support import excerpt, finding, json_object, minimal_body, status_problem
@@ -251,7 +251,10 @@ def read_back(ctx: CheckContext) -> Iterator[Finding]:
     location = reply.header("location")
     if not location:
         raise Skip("the create response has no Location header; see HDR-101")
-    path = urlsplit(location).path if "://" in location else location
+    if "://" in location or location.startswith("/"):
+        path = urlsplit(location).path if "://" in location else location
+    else:  # a relative reference resolves against the URL the create was sent to (RFC 3986 §5.2)
+        path = urlsplit(urljoin(reply.exchange.request.url, location)).path
     base_path = urlsplit(ctx.client.base_url).path.rstrip("/")
     if base_path and path.startswith(base_path):
         path = path[len(base_path) :]
