@@ -242,12 +242,23 @@ def _validate(cfg: Config, prefix: str = "--") -> Config:
             raise ConfigError(
                 f"target {shown!r} must not carry user:password; give the bearer token separately"
             )
-        if cfg.token is None and not cfg.no_auth:  # a 401 on every check would be a wrong verdict
-            raise ConfigError(
+        if cfg.token is None and not cfg.no_auth and not _credential_headers(cfg):
+            raise ConfigError(  # a 401 on every check would be a wrong verdict
                 f"no token for the target (none given, or empty): set CONFORMANCE_TOKEN (or {prefix}token), "
+                f"give the credential as a {prefix}header (Authorization, Cookie, X-Api-Key), "
                 f"or pass {prefix}no-auth to run without credentials"
             )
     return cfg
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "x-api-key"})
+
+
+def _credential_headers(cfg: Config) -> list[str]:
+    """The `--header` names that carry a credential (the always-secret ones and any --secret-header)."""
+    secret = _CREDENTIAL_HEADERS | {h.strip().lower() for h in cfg.secret_headers}
+    names = (h.split(":", 1)[0].strip().lower() for h in cfg.headers)
+    return [n for n in names if n in secret]
 
 
 def shown_url(url: str) -> str:

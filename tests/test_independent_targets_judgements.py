@@ -124,13 +124,19 @@ def dt_plus_one_second(text: str) -> str:
     return _fmt((y, mo, d, h, mi, s - 1, frac, off), frac)
 
 
-def dt_more_digits(text: str) -> str:
-    """Same instant written with 7 fraction digits, more than were sent (bug per issue 9 item 4)."""
+def dt_padded(text: str) -> str:
+    """The same instant padded with zeros to 7 fraction digits (or one more): legal, as .NET's "o" writes."""
     parts = parse_rfc3339(text)
     frac = parts[6]
     if len(frac) >= 7:
         return _fmt(parts, frac + "0")
     return _fmt(parts, frac.ljust(7, "0"))
+
+
+def dt_more_digits(text: str) -> str:
+    """A digit the client never sent, appended to the fraction: invented precision (issue 9 item 4)."""
+    parts = parse_rfc3339(text)
+    return _fmt(parts, parts[6] + "1")
 
 
 def dt_zero_beyond_micro(text: str) -> str:
@@ -707,6 +713,7 @@ LEGAL: dict[str, tuple[Behavior, tuple[str, ...], str | None, str | None]] = {
     "dt-truncated-to-ms": (Behavior(echo_dt=lambda v: dt_truncate(v, 3)), (), "dt", None),
     "dt-rounded-to-ms-in-utc": (Behavior(echo_dt=dt_round_utc_ms), (), "dt", None),
     "dt-truncated-to-seconds": (Behavior(echo_dt=lambda v: dt_truncate(v, 0)), (), "dt", None),
+    "dt-padded-with-zeros": (Behavior(echo_dt=dt_padded), (), "dt", None),
     "degenerate-rejected-400": (Behavior(reject_degenerate=True), (), "degenerate", "degenerate value"),
     "degenerate-rejected-422": (
         Behavior(reject_degenerate=True, validation_status=422),
