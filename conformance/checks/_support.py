@@ -132,8 +132,9 @@ def json_object(reply: Reply) -> tuple[dict[str, JSON] | None, Finding | None]:
     try:
         body = reply.json()
     except ValueError as exc:
+        why = str(exc)  # parse_json's reasons already say what the body is not
         return None, finding(
-            f"response body is not JSON: {exc}",
+            why if why.startswith("response body") else f"response body is not JSON: {why}",
             "response.body",
             reply,
             expected="a JSON object",

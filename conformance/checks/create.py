@@ -150,13 +150,15 @@ def json_response(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply = succeeded(ctx, "minimal")
     mt = media_type(reply)
     if mt != "application/json":
+        given = reply.header("content-type")
+        shown = "missing" if given is None else f"{excerpt(given)}"
+        empty = " (and the body is empty)" if not reply.content else ""
         yield finding(
-            f"Content-Type is {reply.header('content-type')!r}, expected application/json "
-            "(parameters allowed)",
+            f"Content-Type is {shown}{empty}, expected application/json (parameters allowed)",
             "response.headers.content-type",
             reply,
             expected="application/json",
-            actual=str(reply.header("content-type")),
+            actual="(absent)" if given is None else given,
         )
     _body, problem = json_object(reply)
     if problem:
