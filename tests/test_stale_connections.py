@@ -24,16 +24,18 @@ import json
 import socket
 import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.cli import main
 from conformance.contract.openapi import load_spec
+from conformance.contract.spec import Spec
+from conformance.errors import TargetError
 from conformance.reference.server import ReferenceServer
 from conformance.target.client import Client
-from conformance.errors import TargetError
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "t0ken-value"
@@ -93,6 +95,11 @@ class HabitProxy:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._listener.close()
+
+    def die(self) -> bool:
+        """Stop listening: every later connection is refused."""
+        self._listener.close()
+        return True
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -163,11 +170,11 @@ class HabitProxy:
 
 
 @pytest.fixture(scope="module")
-def spec():  # type: ignore[no-untyped-def]
+def spec() -> Spec:
     return load_spec(ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml")
 
 
-def run(url: str, report_dir: Path) -> tuple[int, str, dict]:  # type: ignore[type-arg]
+def run(url: str, report_dir: Path) -> tuple[int, str, dict[str, Any]]:
     out, err = io.StringIO(), io.StringIO()
     argv = ["run", "--target", url, "--token", TOKEN, "--examples", "10", "--seed", "1"]
     code = main([*argv, "--report-dir", str(report_dir)], out=out, err=err)
@@ -175,7 +182,7 @@ def run(url: str, report_dir: Path) -> tuple[int, str, dict]:  # type: ignore[ty
     return code, out.getvalue() + err.getvalue(), report
 
 
-def _broken_answers(report: dict) -> list[str]:  # type: ignore[type-arg]
+def _broken_answers(report: dict[str, Any]) -> list[str]:
     words = ("no complete answer", "connection", "closed", "reset", "stopped answering")
     found = []
     for c in report["checks"]:
@@ -188,7 +195,7 @@ def _broken_answers(report: dict) -> list[str]:  # type: ignore[type-arg]
 
 
 @pytest.mark.parametrize("habit", HABITS)
-def test_a_server_that_closes_idle_connections_is_conformant(habit: str, spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_closes_idle_connections_is_conformant(habit: str, spec: Spec, tmp_path: Path) -> None:
     with ReferenceServer(spec, token=TOKEN) as ref, HabitProxy(ref.url, habit) as proxy:
         code, output, report = run(proxy.url, tmp_path)
     assert _broken_answers(report) == []
@@ -206,7 +213,9 @@ def _not_json(body: bytes) -> bool:
 
 
 @pytest.mark.parametrize("habit", ["keep-alive", "one-per-connection"])
-def test_a_server_that_drops_one_input_even_on_a_fresh_connection_fails(habit: str, spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_drops_one_input_even_on_a_fresh_connection_fails(
+    habit: str, spec: Spec, tmp_path: Path
+) -> None:
     with ReferenceServer(spec, token=TOKEN) as ref, HabitProxy(ref.url, habit, broken=_not_json) as proxy:
         code, output, report = run(proxy.url, tmp_path)
     assert code == 1, output
@@ -217,38 +226,46 @@ def test_a_server_that_drops_one_input_even_on_a_fresh_connection_fails(habit: s
 # ---------------------------------------------------------------- the client alone
 
 
-def test_a_reused_connection_closed_unanswered_is_retried_once_and_recorded_once(spec) -> None:  # type: ignore[no-untyped-def]
-    with ReferenceServer(spec, token=TOKEN) as ref, HabitProxy(ref.url, "one-per-connection") as proxy:
-        with Client(proxy.url, token=TOKEN, timeout=5) as client:
-            first = client.request("GET", "/nowhere")
-            second = client.request("POST", "/nowhere", body=b"x")
+def test_a_reused_connection_closed_unanswered_is_retried_once_and_recorded_once(spec: Spec) -> None:
+    with (
+        ReferenceServer(spec, token=TOKEN) as ref,
+        HabitProxy(ref.url, "one-per-connection") as proxy,
+        Client(proxy.url, token=TOKEN, timeout=5) as client,
+    ):
+        first = client.request("GET", "/nowhere")
+        second = client.request("POST", "/nowhere", body=b"x")
     assert proxy.dropped == 1  # the second request reached a reused connection and was dropped
     assert second.status == first.status
-    assert second.exchange.error is None and second.exchange.request.method == "POST"
-    assert client.requests_sent == 2 and client.server_failures == []
+    assert second.exchange.error is None
+    assert second.exchange.request.method == "POST"
+    assert client.requests_sent == 2
+    assert client.server_failures == []
 
 
-def test_a_fresh_connection_closed_unanswered_is_not_retried(spec) -> None:  # type: ignore[no-untyped-def]
-    with ReferenceServer(spec, token=TOKEN) as ref:
-        with HabitProxy(ref.url, "keep-alive", broken=lambda body: body == b"boom") as proxy:
-            with Client(proxy.url, token=TOKEN, timeout=5) as client:
-                with pytest.raises(TargetError):
-                    client.request("POST", "/nowhere", body=b"boom")  # fresh connection: the target's fault
-                assert proxy.dropped == 1
-                client.request("GET", "/nowhere")
-                with pytest.raises(TargetError):  # reused connection: retried once, dropped again
-                    client.request("POST", "/nowhere", body=b"boom")
+def test_a_fresh_connection_closed_unanswered_is_not_retried(spec: Spec) -> None:
+    with (
+        ReferenceServer(spec, token=TOKEN) as ref,
+        HabitProxy(ref.url, "keep-alive", broken=lambda body: body == b"boom") as proxy,
+        Client(proxy.url, token=TOKEN, timeout=5) as client,
+    ):
+        with pytest.raises(TargetError):
+            client.request("POST", "/nowhere", body=b"boom")  # fresh connection: the target's fault
+        assert proxy.dropped == 1
+        client.request("GET", "/nowhere")
+        with pytest.raises(TargetError):  # reused connection: retried once, dropped again
+            client.request("POST", "/nowhere", body=b"boom")
     assert proxy.dropped == 3
     assert len(client.server_failures) == 2
 
 
-def test_a_target_that_dies_on_a_request_sent_on_a_reused_connection_is_still_blamed(spec) -> None:  # type: ignore[no-untyped-def]
+def test_a_target_that_dies_on_a_request_sent_on_a_reused_connection_is_still_blamed(spec: Spec) -> None:
     with ReferenceServer(spec, token=TOKEN) as ref:
         proxy = HabitProxy(ref.url, "keep-alive", broken=lambda body: body == b"boom")
         with proxy, Client(proxy.url, token=TOKEN, timeout=5) as client:
             client.request("GET", "/nowhere")
-            proxy.broken = lambda body: proxy._listener.close() or body == b"boom"  # type: ignore[func-returns-value]
+            proxy.broken = lambda body: body == b"boom" and proxy.die()
             with pytest.raises(TargetError) as caught:
                 client.request("POST", "/nowhere", body=b"boom")
     assert type(caught.value) is TargetError  # not TargetUnreachable: this request's answer broke
-    assert client.server_failures and client.server_failures[-1].request.body == "boom"
+    assert client.server_failures
+    assert client.server_failures[-1].request.body == "boom"
