@@ -207,6 +207,8 @@ def _not_json(body: bytes) -> bool:
         return False
     try:
         json.loads(body)
+    except RecursionError:  # deep, but JSON
+        return False
     except ValueError:
         return True
     return False
