@@ -102,6 +102,7 @@ class _FinalResponse(http.client.HTTPResponse):
             if status == 101 or not 100 <= status < 200:
                 return version, status, reason
             self._interim = getattr(self, "_interim", 0) + 1
+            _local.reused = False  # the target answered something on it: a failure now is its own
             if self._interim > MAX_INTERIM:
                 raise http.client.HTTPException(f"more than {MAX_INTERIM} interim (1xx) responses")
             if status == 100:  # http.client's own loop reads its headers and asks again
@@ -109,20 +110,33 @@ class _FinalResponse(http.client.HTTPResponse):
             http.client.parse_headers(self.fp)  # discarded; bounded (100 lines of 64 kB)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Reuse:
+    """Counts the answers a connection's current socket has carried, so a send knows if it reused it."""
+
+    _answered = 0
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._answered = 0
+
+    def request(self, *args: object, **kwargs: object) -> None:
+        # no socket yet: this request opens a fresh one
+        _local.reused = getattr(self, "sock", None) is not None and self._answered > 0
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self) -> urllib3.HTTPResponse:
+        _watch_current(getattr(self, "sock", None))
+        resp: urllib3.HTTPResponse = super().getresponse()  # type: ignore[misc]
+        self._answered += 1
+        return resp
+
+
+class _WatchedHTTPConnection(_Reuse, HTTPConnection):  # type: ignore[misc]
     response_class = _FinalResponse
 
-    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
-        _watch_current(self.sock)
-        return super().getresponse()
 
-
-class _WatchedHTTPSConnection(HTTPSConnection):
+class _WatchedHTTPSConnection(_Reuse, HTTPSConnection):  # type: ignore[misc]
     response_class = _FinalResponse
-
-    def getresponse(self) -> urllib3.HTTPResponse:  # type: ignore[override]
-        _watch_current(self.sock)
-        return super().getresponse()
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
@@ -299,6 +313,51 @@ class _Repeated:
 
 def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
+
+
+# ---------------------------------------------------------------- a pooled connection the server closed
+
+_STALE: Final = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+
+
+def send(
+    session: requests.Session, prepared: requests.PreparedRequest, budget: float, deadline: Deadline
+) -> requests.Response:
+    """Send `prepared`. A server may close an idle keep-alive connection at any time (RFC 9112 §9.3, §9.6),
+    even as the next request goes out on it: a send that failed on a REUSED pooled connection before any
+    byte of the answer says nothing about the request, so it is sent once more on a fresh connection and
+    only that attempt counts. A failure on a fresh connection, or caused by the deadline, is the target's;
+    if the fresh connection is refused, the target went away with this request and the first failure stands.
+    """
+
+    def attempt() -> requests.Response:
+        _local.reused = False  # set by the connection once the request goes out
+        return session.send(
+            prepared, stream=True, allow_redirects=False, timeout=(budget, budget), verify=True
+        )
+
+    try:
+        return attempt()
+    except (requests.exceptions.RequestException, OSError) as e:
+        if not (
+            getattr(_local, "reused", False) and not deadline.fired and isinstance(_root_cause(e), _STALE)
+        ):
+            raise
+        first = e
+    for adapter in session.adapters.values():
+        adapter.close()  # any pooled connection may be stale: the retry opens a fresh one
+    try:
+        return attempt()
+    except (requests.exceptions.RequestException, OSError) as e:
+        cause = _root_cause(e)
+        if isinstance(cause, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+            raise first from None
+        raise
 
 
 # ---------------------------------------------------------------- why an attempt failed

@@ -40,6 +40,7 @@ from conformance.target._transport import (
     parse_json,
     read_body,
     repeated_names,
+    send,
     send_failure,
     throttled,
 )
@@ -362,9 +363,7 @@ class Client:
         self.requests_sent += 1
         with Deadline(budget) as deadline:
             try:
-                resp = self._session.send(
-                    prepared, stream=True, allow_redirects=False, timeout=(budget, budget), verify=True
-                )
+                resp = send(self._session, prepared, budget, deadline)
             except requests.exceptions.RequestException as e:
                 raise fail(send_failure(e, deadline, method, shown_url, self._redactor)) from None
             except OSError as e:
