@@ -283,6 +283,10 @@ def _credentials(cfg: Config, prefix: str) -> Config:
         value, stripped = check_token(token.reveal(), how_to_set=f"CONFORMANCE_TOKEN or {prefix}token")
         if stripped and value:
             notes.append("the token had whitespace around it (a trailing newline?), stripped before sending")
+        scheme, space, rest = value.partition(" ")
+        if space and scheme.lower() == "bearer" and rest.strip():  # a pasted header value, not a token
+            value = rest.strip()
+            notes.append("the token began with 'Bearer ' (a pasted header value?); the scheme was dropped")
         token = Secret(value) if value else None
     if cfg.no_auth:
         notes.append(f"run without credentials ({prefix}no-auth): checks about authentication are skipped")

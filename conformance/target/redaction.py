@@ -41,6 +41,9 @@ from conformance.target import reproduce
 from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
 
 MASK: Final = "***"
+# Words in a header name that mark a credential by convention (masking an idempotency key too is harmless).
+SECRET_NAME: Final = re.compile(r"auth|token|key|secret|passw|session|cookie|credential|signature")
+NOT_SECRET: Final = frozenset({"www-authenticate", "authentication-info"})  # challenges, shown as evidence
 ALWAYS_SECRET: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
@@ -74,7 +77,10 @@ class Redactor:
         self._short = tuple(dict.fromkeys(what for what, s in found if len(s) < MIN_FREE))
 
     def is_secret(self, name: str) -> bool:
-        return name.strip().lower() in self.names
+        """A header whose value is masked: the always-secret names, the user's, and any name that by
+        convention carries a credential (Ocp-Apim-Subscription-Key, x-functions-key, X-Auth-Token, ...)."""
+        low = name.strip().lower()
+        return low in self.names or (low not in NOT_SECRET and bool(SECRET_NAME.search(low)))
 
     def parts(self, name: str, value: str) -> tuple[str, ...]:
         """The secret parts of a secret header's value: the value, the credential after an Authorization
