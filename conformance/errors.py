@@ -54,6 +54,10 @@ class BudgetSpent(TargetError):
     """The run's time budget ran out before (or while) a request was answered."""
 
 
+class TargetTimeout(TargetError):
+    """No complete answer within the deadline: the target hung or dripped (a broken answer that cost time)."""
+
+
 class TargetThrottled(TargetError):
     """A 429/503 with Retry-After was still the answer after the retries: nothing was decided."""
 

@@ -2,10 +2,9 @@
 
 The only room that catches broad exceptions: a check that crashes is recorded as ERROR,
 never as FAIL. An unreachable target ends the run early, and so do Ctrl-C, SIGTERM, the run's time budget
-(`conformance.budget`) and a target that stops answering
-(`GIVE_UP_AFTER` checks in a row end on a timeout or broken answer): every check not yet run is
-recorded as ERROR with the same one-line reason, so reports stay complete and a hung target costs
-a few timeouts, not one per check.
+(`conformance.budget`) and a target that stops answering (`GIVE_UP_AFTER` checks in a row in which it
+hung, stayed throttled or refused connections): every check not yet run is recorded as ERROR with the
+same one-line reason, so reports stay complete and a hung target costs a few timeouts, not one per check.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 NO_AUTH = "run without credentials (--no-auth): nothing to tell a valid credential from a bad one"
-GIVE_UP_AFTER = 3  # consecutive checks ended by the target's failure to answer usably
+GIVE_UP_AFTER = 3  # consecutive checks in which the target hung, stayed throttled or refused connections
 
 
 def harness_version() -> str:
@@ -129,15 +128,10 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
         if findings and not broken:  # decided on what it saw before; say why it saw no more
             ctx.notes.append(f"stopped early: {exc}")
         findings.extend(broken)
-        ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1
     except HarnessError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:  # a check crashed: the harness could not decide
         status, error = Status.ERROR, f"check crashed: {redactor.exception(exc)}"
-    else:
-        last = ctx.client.last_exchange
-        if ctx.client.requests_sent > before and last is not None and last.error is not None:
-            ctx.memo["target-errors"] = ctx.memo.get("target-errors", 0) + 1  # it ended on a broken answer
     if ctx.client.requests_sent > before:
         ctx.memo["last-sender"] = info.id
     # The harness's words may quote what the target sent: long secrets are masked anywhere, short ones as
@@ -265,7 +259,7 @@ def run(
                 if stopped is not None:
                     result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
                 else:
-                    failures_before = ctx.memo.get("target-errors", 0)
+                    stalls_before = ctx.client.stalls
                     try:
                         result = run_check(bound, ctx)
                     except TargetUnreachable as exc:
@@ -273,7 +267,7 @@ def run(
                         result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
                     if "unreachable" in ctx.memo and stopped is None:  # decided, then the target went away
                         stopped = ctx.memo.pop("unreachable")
-                    if ctx.memo.get("target-errors", 0) > failures_before:
+                    if ctx.client.stalls > stalls_before:  # a broken but quick answer costs nothing
                         streak += 1
                     elif result.status is not Status.SKIP:
                         streak = 0

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.errors import TargetError, TargetThrottled, TargetUnreachable
+from conformance.errors import TargetError, TargetThrottled, TargetTimeout, TargetUnreachable
 
 if TYPE_CHECKING:
     from conformance.contract.spec import JSON
@@ -406,7 +406,7 @@ def throttled(status: int, method: str, url: str, attempts: int, waited: float, 
 
 
 def deadline_error(method: str, url: str, seconds: float) -> TargetError:
-    return TargetError(
+    return TargetTimeout(
         f"{method} {url}: no complete answer within the {seconds:g} s deadline (hung, or dripping data); "
         "raise the timeout if the target is only slow"
     )

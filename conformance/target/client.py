@@ -30,7 +30,14 @@ import requests
 import urllib3
 
 from conformance.contract.spec import JSON
-from conformance.errors import UNDECIDED_ERRORS, BudgetSpent, ConfigError, TargetError
+from conformance.errors import (
+    UNDECIDED_ERRORS,
+    BudgetSpent,
+    ConfigError,
+    TargetError,
+    TargetTimeout,
+    TargetUnreachable,
+)
 from conformance.results import Exchange, RecordedRequest, RecordedResponse
 from conformance.target._transport import (
     MAX_JSON_DEPTH,
@@ -167,6 +174,7 @@ class Client:
         self.total_budget_s = total_budget_s
         self._ends_at = None if total_budget_s is None else time.monotonic() + total_budget_s
         self.requests_sent = 0
+        self.stalls = 0  # requests the target hung on, throttled past the retries, or refused (give-up rule)
         self.last_exchange: Exchange | None = None  # also set when a request failed, for evidence
         # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
         self.server_failures: list[Exchange] = []
@@ -265,6 +273,7 @@ class Client:
                 shown = self._redactor.text(url)
                 error = throttled(reply.status, method, shown, ex.attempts, ex.retry_wait_s, why or "")
                 self.last_exchange = replace(ex, error=str(error))
+                self.stalls += 1
                 raise error
             time.sleep(wait)
             waited += wait
@@ -353,6 +362,8 @@ class Client:
                 attempts=attempt,
                 retry_wait_s=waited,
             )
+            if isinstance(error, TargetTimeout | TargetUnreachable):
+                self.stalls += 1  # what the give-up rule counts: answers that cost a timeout, or none at all
             if not isinstance(error, UNDECIDED_ERRORS):  # the request went out and the answer broke
                 self.server_failures.append(self.last_exchange)
             elif previous is not None and previous.error is None and self.stopped_after is None:
