@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # 5,000-deep JSON: refused, not a crash
             self._error(400, "BadRequest")
             return
         if not isinstance(body, dict) or not isinstance(body.get("userId"), str):

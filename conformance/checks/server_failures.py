@@ -39,7 +39,17 @@ def seen(ctx: CheckContext) -> list[Seen]:
 
 def record(ctx: CheckContext, sender: str, exchanges: Iterable[Exchange], *, stopped: bool = False) -> None:
     """Remember exchanges that show a server failure, sent by check `sender`."""
-    seen(ctx).extend(Seen(sender, exchange, stopped) for exchange in exchanges)
+    method = str(ctx.op.method.value).upper()
+    seen(ctx).extend(
+        Seen(sender, exchange, stopped) for exchange in exchanges if not _unsupported_method(exchange, method)
+    )
+
+
+def _unsupported_method(exchange: Exchange, documented: str) -> bool:
+    """501 to a method the page does not document: RFC 9110 §15.6.2 names it the answer for a method the
+    server does not implement, so it is not a server failure (METHOD-101 judges such answers)."""
+    response = exchange.response
+    return response is not None and response.status == 501 and exchange.request.method.upper() != documented
 
 
 def describe(entry: Seen) -> str:
