@@ -647,3 +647,55 @@ def test_a_secret_in_the_target_url_is_not_printed(tmp_path, serve, url):
     run = run_harness(tmp_path, ["--target", url.format(port=srv.port, s=secret), "--token", canary("t")])
     assert run.rc == 2, run
     run.assert_no_leak({"secret": secret})
+
+
+# ------------------------------------------------------------------ second blind trial: UTF-16/32 bodies (V1)
+
+
+def wide_echo_app(codec: str, content_type: str):
+    """Echoes every secret part it was sent in a JSON body encoded in UTF-16/32 (from the second blind
+    trial: `echo_channel[utf16-body]`, `[utf32-body]`, `[utf16-no-charset-bom]`)."""
+
+    def app(req: Request) -> bytes:
+        parts = _secret_parts(req)
+        body = {
+            "userId": "u",
+            "id": str(uuid.uuid4()),
+            "@odata.type": ODATA_TYPE,
+            "echo": " ".join(parts),
+            "error": {"code": "Echo", "message": f"credential {parts[-1] if parts else ''} is not valid"},
+        }
+        return response(
+            201, "Created", [("OData-Version", "4.0")], json.dumps(body).encode(codec), content_type
+        )
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("codec", "content_type"),
+    [
+        ("utf-16", "application/json; charset=utf-16"),
+        ("utf-32", "application/json; charset=utf-32"),
+        ("utf-16", "application/json"),
+        ("utf-16-le", "application/json"),
+    ],
+    ids=["utf16-body", "utf32-body", "utf16-no-charset-bom", "utf16-nul-interleaved"],
+)
+def test_blind2_a_utf16_or_utf32_body_never_prints_a_secret(tmp_path, serve, codec, content_type):
+    values = {"token": canary("w16t"), "cookie": canary("w16c"), "key": canary("w16k")}
+    srv = serve(wide_echo_app(codec, content_type))
+    args = ["--target", srv.url, "-v", "--header", f"Cookie: a={values['cookie']}"]
+    run = run_harness(
+        tmp_path,
+        [*args, "--header", f"X-Api-Key: {values['key']}"],
+        env={"CONFORMANCE_TOKEN": values["token"]},
+    )
+    assert srv.requests, run
+    assert run.rc in (1, 3), run
+    run.assert_no_leak(values)
+    for text in artifacts(run.report_dir).values():  # and not NUL-interleaved either
+        for v in values.values():
+            assert v not in text.replace("\0", "").replace("\\u0000", ""), "NUL-interleaved secret"
+    report = (run.report_dir / "report.json").read_text("utf-8")
+    assert '"body_decoded_from": "utf-' in report, "the record says the body was decoded from UTF-16/32"

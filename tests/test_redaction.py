@@ -157,3 +157,58 @@ def test_exception_texts_are_masked():
     assert TOKEN not in redactor.one_line(error)
     assert TOKEN not in redactor.exception(error)
     assert redactor.one_line(error).startswith("ValueError: Invalid return character")
+
+
+# ------------------------------------------------------------------ UTF-16/32 bodies (second blind trial V1)
+
+WIDE = [
+    ("utf-16", "application/json; charset=utf-16"),  # BOM and charset
+    ("utf-16-le", "application/json; charset=utf-16"),  # charset, no BOM
+    ("utf-16-be", "application/json; charset=UTF-16"),
+    ("utf-32", "application/json; charset=utf-32"),
+    ("utf-32-be", "application/json; charset=utf-32be"),
+    ("utf-16", "application/json"),  # only a BOM
+    ("utf-16-le", "application/json"),  # NUL-interleaved, nothing says so
+    ("utf-32-le", None),
+]
+
+
+@pytest.mark.parametrize(("codec", "content_type"), WIDE)
+@pytest.mark.parametrize("short", [False, True], ids=["long", "short"])
+def test_a_utf16_or_utf32_body_is_recorded_decoded_and_masked(codec, content_type, short):
+    secret = "x7" if short else canary("wide")
+    r = Redactor(secret, [])
+    data = json.dumps({"echo": secret, "msg": f"bad {secret}"}).encode(codec)
+    text, cut = r.record(data, (), 10_000, content_type=content_type)
+    assert not cut
+    assert secret not in text, text
+    assert "\0" not in text, text
+    assert json.loads(text) == {"echo": MASK, "msg": f"bad {MASK}"}
+    assert not leak_forms(text.replace("\0", ""), secret)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_nul_interleaved_secret_is_masked_in_any_text(codec):
+    secret = canary("nul")
+    r = Redactor(secret, [])
+    # inside UTF-8 text, so the body as a whole is not UTF-16: the NUL-free view still finds it
+    text = "caf\u00e9 " + ("id " + secret).encode(codec).decode("latin-1") + " end"
+    masked = r.text(text)
+    assert secret not in masked.replace("\0", ""), masked
+    assert masked.startswith("caf\u00e9 ")
+    assert masked.endswith(" end")
+
+
+def test_a_cut_utf16_body_masks_a_trailing_start_of_a_secret():
+    secret = canary("cutwide")
+    r = Redactor(secret, [])
+    data = ("." * 50 + secret).encode("utf-16")
+    text, _ = r.record(data[:-21], (), 10_000, cut_tail=True, content_type="text/plain; charset=utf-16")
+    assert secret[:10] not in text, text
+    assert text.startswith("." * 50), text
+
+
+def test_utf8_bodies_are_not_taken_for_utf16():
+    r = Redactor(canary(), [])
+    for data, ctype in [(b'{"a": "b"}', "application/json"), ("\u00e9t\u00e9".encode(), None), (b"", None)]:
+        assert r.record(data, (), 100, content_type=ctype)[0] == data.decode()

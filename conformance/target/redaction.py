@@ -12,7 +12,10 @@ and every value a check quotes into a message (`quote`, under `masking`):
   sent in one request are masked in everything recorded of that request too.
 - A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
   case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
-  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text.
+  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text. A text holding
+  NULs is searched without them too (UTF-16/32 read as UTF-8). A body in UTF-16/32 (its charset, a BOM, or
+  NUL-interleaved text that decodes cleanly as one) is recorded decoded and masked, and its record says
+  which codec it was decoded from (`body_decoded_from`).
 - Masking happens before any cut, and a start of a secret (3 characters or more, in any of those spellings)
   that ends where a text was cut is masked too: bodies at the record or read limit, quoted values at 120
   characters, body excerpts at 200, exception lines at 200.
@@ -29,6 +32,7 @@ and every value a check quotes into a message (`quote`, under `masking`):
 from __future__ import annotations
 
 import base64
+import codecs
 import functools
 import re
 import shlex
@@ -38,7 +42,13 @@ from contextvars import ContextVar
 from typing import Final, Literal
 
 from conformance.target import reproduce
-from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
+from conformance.target._forms import (
+    base64_middles,
+    base64_pattern,
+    partial_escape_start,
+    views,
+    wide_encoding,
+)
 
 MASK: Final = "***"
 ALWAYS_SECRET: Final = frozenset(
@@ -151,11 +161,22 @@ class Redactor:
         return tuple(p for name, value in pairs if self.is_secret(name) for p in self.parts(name, value))
 
     def record(
-        self, data: bytes, extra: Sequence[str], limit: int, *, cut_tail: bool = False
+        self,
+        data: bytes,
+        extra: Sequence[str],
+        limit: int,
+        *,
+        cut_tail: bool = False,
+        content_type: str | None = None,
     ) -> tuple[str, bool]:
-        """A body as recorded text: masked first, then cut to `limit` characters; (text, was it cut)."""
+        """A body as recorded text: decoded (UTF-16/32 when `body_encoding` says so, else UTF-8), masked,
+        then cut to `limit` characters; (text, was it cut)."""
         secrets = self._all(extra)
-        text = data.decode("utf-8", errors="replace")
+        encoding = body_encoding(data, content_type)
+        if encoding is None:
+            text = data.decode("utf-8", errors="replace")
+        else:  # a cut may split a code unit: what it leaves is dropped, so a start of a secret ends the text
+            text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=not cut_tail)
         if len(text) > limit + _margin(secrets):  # what lies past the margin is cut anyway
             text, cut_tail = text[: limit + _margin(secrets)], True
         text = _mask(text, secrets, "text", cut_tail)
@@ -212,6 +233,12 @@ class Redactor:
         if left_out:
             note += "  # secret headers left out: " + ", ".join(left_out)
         return prefix + " ".join(parts) + note
+
+
+def body_encoding(data: bytes, content_type: str | None) -> str | None:
+    """The UTF-16/32 codec a body is recorded from (its BOM, its charset, or NUL-interleaved text that
+    decodes cleanly as one); None: UTF-8. Masking searches the decoded text, where the secrets are."""
+    return wide_encoding(data, content_type)
 
 
 _active: ContextVar[Redactor | None] = ContextVar("conformance_redactor", default=None)
@@ -301,4 +328,4 @@ def _base64_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(base64_pattern(s).pattern for s in sorted(secrets, key=len, reverse=True)))
 
 
-__all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "masking", "quote"]
+__all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "body_encoding", "masking", "quote"]
