@@ -699,3 +699,50 @@ def test_blind2_a_utf16_or_utf32_body_never_prints_a_secret(tmp_path, serve, cod
             assert v not in text.replace("\0", "").replace("\\u0000", ""), "NUL-interleaved secret"
     report = (run.report_dir / "report.json").read_text("utf-8")
     assert '"body_decoded_from": "utf-' in report, "the record says the body was decoded from UTF-16/32"
+
+
+# ------------------------------------------------------------------ second blind trial: any scheme (V2)
+
+
+def bare_echo_app():
+    """Echoes every header value it got and every piece of it (split on whitespace , ; : = and quotes) in
+    a body, an error message and a header (the blind tester's `_bare_echo`)."""
+
+    def app(req: Request) -> bytes:
+        parts = []
+        for k, v in req.headers:
+            if k.lower() in (
+                "host",
+                "content-length",
+                "content-type",
+                "accept",
+                "accept-encoding",
+                "connection",
+            ):
+                continue
+            parts += [v, *re.split(r"[\s,;:=\"]+", v)]
+        msg = " | ".join(p for p in parts if p)
+        body = {"userId": "u", "id": str(uuid.uuid4()), "@odata.type": ODATA_TYPE, "echo": msg}
+        body["error"] = {"code": "Echo", "message": "got " + msg}
+        return response(201, "Created", [("OData-Version", "4.0"), ("X-Echo", msg[:2000])], body)
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization: SharedKey acct:{t}",
+        "Authorization: Token token={t}",
+        'Authorization: Digest username="u", realm="r", response="{t}"',
+        "Proxy-Authorization: SharedKeyLite acct:{t}",
+    ],
+    ids=["sharedkey", "token-scheme", "digest", "proxy-sharedkeylite"],
+)
+def test_blind2_the_credential_of_any_scheme_is_masked_bare(tmp_path, serve, header):
+    t = canary("scheme").rstrip("=")  # `=` is a separator for the echo: the bare value is echoed whole
+    srv = serve(bare_echo_app())
+    run = run_harness(tmp_path, ["--target", srv.url, "-v", "--no-auth", "--header", header.format(t=t)])
+    assert srv.requests, run
+    assert any(t in v for r in srv.requests for _, v in r.headers), "the credential was sent"
+    run.assert_no_leak({"credential": t})

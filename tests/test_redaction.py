@@ -74,6 +74,13 @@ def test_the_broken_masking_of_before_is_caught():
         ("Cookie", "session={a}; theme={b}", ["{a}", "{b}"]),
         ("X-Api-Key", "{a}", ["{a}"]),
         ("X-Tenant-Key", " {a} ", ["{a}"]),
+        # any scheme (second blind trial V2): the credential, each parameter value, each `a:b` part
+        ("Authorization", "SharedKey acct:{a}", ["{a}", "acct:{a}"]),
+        ("Authorization", "Token token={a}", ["{a}"]),
+        ("Authorization", 'Token token="{a}", other={b}', ["{a}", "{b}"]),
+        ("Authorization", 'Digest username="alice", realm="r", nonce="{b}", response="{a}"', ["{a}", "{b}"]),
+        ("Proxy-Authorization", "SharedKeyLite {b}:{a}", ["{a}", "{b}"]),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential={b}/x, Signature={a}", ["{a}"]),
     ],
 )
 def test_every_part_of_a_secret_header_is_masked_in_every_spelling(name, value, parts):
@@ -212,3 +219,18 @@ def test_utf8_bodies_are_not_taken_for_utf16():
     r = Redactor(canary(), [])
     for data, ctype in [(b'{"a": "b"}', "application/json"), ("\u00e9t\u00e9".encode(), None), (b"", None)]:
         assert r.record(data, (), 100, content_type=ctype)[0] == data.decode()
+
+
+def test_a_short_parameter_value_is_masked_only_where_it_stands_alone():
+    redactor = Redactor(None, [], {"Authorization": 'Digest username="bob", response="' + canary() + '"'})
+    assert redactor.text('{"user": "bob"}') == '{"user": "***"}'
+    assert redactor.text("bobsleigh and username") == "bobsleigh and username"
+    assert redactor.words("the user 'bob' is unknown") == "the user '***' is unknown"
+    assert any("Authorization" in n for n in redactor.notes())
+
+
+def test_a_token68_credential_padded_with_equals_is_one_part():
+    token = canary()  # ends with "=="
+    redactor = Redactor(None, [], {"Authorization": f"Bearer {token}"})
+    assert token in redactor.secrets
+    assert not [s for s in redactor.secrets if len(s) < MIN_FREE]

@@ -7,8 +7,10 @@ and every value a check quotes into a message (`quote`, under `masking`):
   `proxy-authorization`, `set-cookie`, `x-api-key` and every name the user declared secret (case and spaces
   ignored).
 - Secrets are the token and every part of a secret header's value (`parts`): the whole value; for
-  Authorization, the credential after its scheme and, for Basic, the decoded `user:password` and the
-  password; for Cookie, each cookie's value. Those sent with every request are masked in everything; those
+  Authorization (and Proxy-Authorization), the credential after its scheme, whatever the scheme, and each of
+  its items (split on commas and whitespace), each `k=v` item's value without quotes and each part of an
+  `a:b` item or value (`SharedKey acct:T`, `Token token=T`, `Digest ... response="T"`); for Basic also the
+  decoded `user:password` and the password; for Cookie, each cookie's value. Those sent with every request are masked in everything; those
   sent in one request are masked in everything recorded of that request too.
 - A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
   case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
@@ -63,6 +65,7 @@ MIN_FREE: Final = 8
 MIN_PREFIX: Final = 3  # a start of a secret this long at a cut is masked; shorter ones would hit most cuts
 _WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _QUOTES: Final = frozenset("\"'`")
+_PARAM: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")  # an auth-param name (not base64, which has + and /)
 
 Mode = Literal["text", "words"]
 
@@ -88,7 +91,8 @@ class Redactor:
 
     def parts(self, name: str, value: str) -> tuple[str, ...]:
         """The secret parts of a secret header's value: the value, the credential after an Authorization
-        scheme (and, for Basic, the decoded `user:password` and the password), each cookie's value."""
+        scheme and its parts (any scheme; for Basic, the decoded `user:password` and the password), each
+        cookie's value."""
         value = value.strip()
         out = [value]
         low = name.strip().lower()
@@ -96,6 +100,7 @@ class Redactor:
             scheme, _, credential = value.partition(" ")
             credential = credential.strip()
             out.append(credential)
+            out += _credential_parts(credential)
             if scheme.lower() == "basic":
                 try:
                     padded = credential + "=" * (-len(credential) % 4)
@@ -261,6 +266,19 @@ def quote(text: str, limit: int) -> str:
     if redactor is not None:
         return redactor.quote(text, limit)
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
+def _credential_parts(credential: str) -> list[str]:
+    """The parts of any scheme's credential (`SharedKey acct:T`, `Token token=T`, `Digest ... response="T"`):
+    each item split on commas and whitespace, a `k=v` item's value with its quotes stripped, and the parts
+    of an `a:b` item or value."""
+    out: list[str] = []
+    for item in re.split(r"[\s,]+", credential):
+        key, eq, val = item.partition("=")
+        # `k=v`, but not a token68 whose padding is `=` (`abc==`): there the key is the whole credential
+        value = val.strip("\"'") if eq and _PARAM.fullmatch(key) and val.strip("=") else item
+        out += [item, value, *item.split(":"), *value.split(":")]
+    return [p for p in out if p]
 
 
 def _margin(secrets: Sequence[str]) -> int:
