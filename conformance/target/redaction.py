@@ -10,8 +10,9 @@ and every value a check quotes into a message (`quote`, under `masking`):
   Authorization (and Proxy-Authorization), the credential after its scheme, whatever the scheme, and each of
   its items (split on commas and whitespace), each `k=v` item's value without quotes and each part of an
   `a:b` item or value (`SharedKey acct:T`, `Token token=T`, `Digest ... response="T"`); for Basic also the
-  decoded `user:password` and the password; for Cookie, each cookie's value. Those sent with every request are masked in everything; those
-  sent in one request are masked in everything recorded of that request too.
+  decoded `user:password` and the password; for Cookie, each cookie's value. Those sent with every
+  request are masked in everything; those sent in one request are masked in everything recorded of that
+  request too.
 - A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
   case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
   base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text. A text holding
