@@ -746,3 +746,38 @@ def test_blind2_the_credential_of_any_scheme_is_masked_bare(tmp_path, serve, hea
     assert srv.requests, run
     assert any(t in v for r in srv.requests for _, v in r.headers), "the credential was sent"
     run.assert_no_leak({"credential": t})
+
+
+# ------------------------------------------------------------------ second blind trial: case-changed (V5)
+
+
+def case_echo_app():
+    """Echoes every secret part lower-cased, upper-cased and case-swapped (`echo_channel[case-changed]`)."""
+
+    def app(req: Request) -> bytes:
+        parts = _secret_parts(req)
+        echo = " ".join(f"{p.lower()} {p.upper()} {p.swapcase()}" for p in parts)
+        body = {"userId": "u", "id": str(uuid.uuid4()), "@odata.type": ODATA_TYPE, "echo": echo}
+        body["error"] = {"code": "Echo", "message": f"bad credential {echo}"}
+        first = parts[-1].upper() if parts else ""
+        return response(201, f"Created {first}", [("OData-Version", "4.0"), ("X-Echo", first)], body)
+
+    return app
+
+
+def test_blind2_a_secret_echoed_in_another_case_is_masked(tmp_path, serve):
+    values = {"token": canary("CaseT"), "cookie": canary("CaseC"), "key": canary("CaseK")}
+    srv = serve(case_echo_app())
+    args = ["--target", srv.url, "-v", "--header", f"Cookie: a={values['cookie']}"]
+    run = run_harness(
+        tmp_path,
+        [*args, "--header", f"X-Api-Key: {values['key']}"],
+        env={"CONFORMANCE_TOKEN": values["token"]},
+    )
+    assert srv.requests, run
+    texts = [*artifacts(run.report_dir).values(), run.out, run.err]
+    for label, v in values.items():
+        for change in (str.lower, str.upper, str.swapcase):
+            for text in texts:
+                assert change(v) not in text, (label, change.__name__)
+    run.assert_no_leak(values)

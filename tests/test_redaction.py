@@ -234,3 +234,28 @@ def test_a_token68_credential_padded_with_equals_is_one_part():
     redactor = Redactor(None, [], {"Authorization": f"Bearer {token}"})
     assert token in redactor.secrets
     assert not [s for s in redactor.secrets if len(s) < MIN_FREE]
+
+
+# ------------------------------------------------------------------ case-changed echo (second blind trial V5)
+
+
+@pytest.mark.parametrize("change", [str.lower, str.upper, str.swapcase], ids=["lower", "upper", "swapped"])
+def test_a_long_secret_echoed_in_another_case_is_masked(change):
+    token, key = canary("Case"), "Ab12Cd34Ef"
+    redactor = Redactor(token, [], {"X-Api-Key": key})
+    for secret in (token, key):
+        echoed = change(secret)
+        for spelled in (echoed, urllib.parse.quote(echoed, safe=""), html.escape(echoed)):
+            for text in (f"<p>{spelled}</p>", f"x{spelled}y"):
+                masked = redactor.text(text)
+                assert echoed not in masked, masked
+                assert MASK in masked
+            assert MASK in redactor.words(f"bad key {spelled}")
+        cut = redactor.quote("." * 50 + echoed, 60)  # a start of it ending at a cut, in another case
+        assert echoed[:5] not in cut, cut
+
+
+def test_a_short_secret_stays_exact_in_case():
+    redactor = Redactor("Test1", [])
+    assert redactor.text('{"a": "TEST1"}') == '{"a": "TEST1"}'
+    assert redactor.text('{"a": "Test1"}') == '{"a": "***"}'

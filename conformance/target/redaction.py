@@ -19,6 +19,8 @@ and every value a check quotes into a message (`quote`, under `masking`):
   NULs is searched without them too (UTF-16/32 read as UTF-8). A body in UTF-16/32 (its charset, a BOM, or
   NUL-interleaved text that decodes cleanly as one) is recorded decoded and masked, and its record says
   which codec it was decoded from (`body_decoded_from`).
+- A secret of `MIN_FREE` or more characters is found in any case (lower, upper, swapped: a target may
+  normalise what it echoes); a shorter one only as sent.
 - Masking happens before any cut, and a start of a secret (3 characters or more, in any of those spellings)
   that ends where a text was cut is masked too: bodies at the record or read limit, quoted values at 120
   characters, body excerpts at 200, exception lines at 200.
@@ -314,10 +316,14 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
     for view in views(text):
         seen = view.text
         for secret in secrets:
+            if len(secret) >= MIN_FREE:  # in any case: a target may lower- or upper-case what it echoes
+                for m in _any_case(secret).finditer(seen):
+                    yield view.span(m.start(1), m.end(1))
+                continue
             start = seen.find(secret)
             while start != -1:
                 end = start + len(secret)
-                if len(secret) >= MIN_FREE or _stands_alone(seen, start, end, mode):
+                if _stands_alone(seen, start, end, mode):
                     yield view.span(start, end)
                 start = seen.find(secret, start + 1)
         if b64 is not None:
@@ -325,9 +331,11 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
                 yield view.span(m.start(), m.end())
         if cut_tail:
             cut = partial_escape_start(seen)
-            for form in (f for s in long for f in (s, *base64_middles(s))):
+            forms = [(s.lower(), True) for s in long] + [(f, False) for s in long for f in base64_middles(s)]
+            for form, fold in forms:
                 for k in range(min(len(form) - 1, cut), MIN_PREFIX - 1, -1):
-                    if seen.endswith(form[:k], 0, cut):
+                    tail = seen[cut - k : cut]
+                    if (tail.lower() if fold else tail) == form[:k]:
                         yield view.span(cut - k, len(seen))
                         break
 
@@ -338,6 +346,12 @@ def _stands_alone(text: str, start: int, end: int, mode: Mode) -> bool:
     if mode == "words":  # in the harness's words, only a whole quoted value
         return before != "" and before == after and before in _QUOTES
     return before not in _WORD and after not in _WORD
+
+
+@functools.lru_cache(maxsize=256)
+def _any_case(secret: str) -> re.Pattern[str]:
+    """Every occurrence of `secret` in any case, overlapping ones too (group 1)."""
+    return re.compile(f"(?=({re.escape(secret)}))", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)
