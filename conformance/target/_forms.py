@@ -120,7 +120,7 @@ def partial_escape_start(text: str) -> int:
     return len(text) if m is None or m.start() == m.end() else m.start()
 
 
-_WIDE: Final = re.compile(r"utf-?(16|32)(-?[lb]e)?$")
+_WIDE: Final = re.compile(r"utf-?(16|32)(-?[lb]e)?")
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -140,7 +140,7 @@ def wide_encoding(data: bytes, content_type: str | None) -> str | None:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
             charset = value.strip().strip("\"'").lower()
-    m = _WIDE.match(charset)
+    m = _WIDE.fullmatch(charset)
     if m is not None:
         bits, order = m.group(1), (m.group(2) or "").lstrip("-")
         if not order:  # no BOM: RFC 2781 says big-endian, but a leading NUL is the evidence that counts
