@@ -85,6 +85,7 @@ class RecordedResponse:
     body_truncated: bool = False
     body_size: int = 0  # bytes read (may stop at the read limit)
     elapsed_s: float = 0.0
+    body_decoded_from: str = ""  # "utf-16-le" etc. when the body was recorded from UTF-16/32, else ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

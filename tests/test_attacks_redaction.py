@@ -647,3 +647,137 @@ def test_a_secret_in_the_target_url_is_not_printed(tmp_path, serve, url):
     run = run_harness(tmp_path, ["--target", url.format(port=srv.port, s=secret), "--token", canary("t")])
     assert run.rc == 2, run
     run.assert_no_leak({"secret": secret})
+
+
+# ------------------------------------------------------------------ second blind trial: UTF-16/32 bodies (V1)
+
+
+def wide_echo_app(codec: str, content_type: str):
+    """Echoes every secret part it was sent in a JSON body encoded in UTF-16/32 (from the second blind
+    trial: `echo_channel[utf16-body]`, `[utf32-body]`, `[utf16-no-charset-bom]`)."""
+
+    def app(req: Request) -> bytes:
+        parts = _secret_parts(req)
+        body = {
+            "userId": "u",
+            "id": str(uuid.uuid4()),
+            "@odata.type": ODATA_TYPE,
+            "echo": " ".join(parts),
+            "error": {"code": "Echo", "message": f"credential {parts[-1] if parts else ''} is not valid"},
+        }
+        return response(
+            201, "Created", [("OData-Version", "4.0")], json.dumps(body).encode(codec), content_type
+        )
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("codec", "content_type"),
+    [
+        ("utf-16", "application/json; charset=utf-16"),
+        ("utf-32", "application/json; charset=utf-32"),
+        ("utf-16", "application/json"),
+        ("utf-16-le", "application/json"),
+    ],
+    ids=["utf16-body", "utf32-body", "utf16-no-charset-bom", "utf16-nul-interleaved"],
+)
+def test_blind2_a_utf16_or_utf32_body_never_prints_a_secret(tmp_path, serve, codec, content_type):
+    values = {"token": canary("w16t"), "cookie": canary("w16c"), "key": canary("w16k")}
+    srv = serve(wide_echo_app(codec, content_type))
+    args = ["--target", srv.url, "-v", "--header", f"Cookie: a={values['cookie']}"]
+    run = run_harness(
+        tmp_path,
+        [*args, "--header", f"X-Api-Key: {values['key']}"],
+        env={"CONFORMANCE_TOKEN": values["token"]},
+    )
+    assert srv.requests, run
+    assert run.rc in (1, 3), run
+    run.assert_no_leak(values)
+    for text in artifacts(run.report_dir).values():  # and not NUL-interleaved either
+        for v in values.values():
+            assert v not in text.replace("\0", "").replace("\\u0000", ""), "NUL-interleaved secret"
+    report = (run.report_dir / "report.json").read_text("utf-8")
+    assert '"body_decoded_from": "utf-' in report, "the record says the body was decoded from UTF-16/32"
+
+
+# ------------------------------------------------------------------ second blind trial: any scheme (V2)
+
+
+def bare_echo_app():
+    """Echoes every header value it got and every piece of it (split on whitespace , ; : = and quotes) in
+    a body, an error message and a header (the blind tester's `_bare_echo`)."""
+
+    def app(req: Request) -> bytes:
+        parts = []
+        for k, v in req.headers:
+            if k.lower() in (
+                "host",
+                "content-length",
+                "content-type",
+                "accept",
+                "accept-encoding",
+                "connection",
+            ):
+                continue
+            parts += [v, *re.split(r"[\s,;:=\"]+", v)]
+        msg = " | ".join(p for p in parts if p)
+        body = {"userId": "u", "id": str(uuid.uuid4()), "@odata.type": ODATA_TYPE, "echo": msg}
+        body["error"] = {"code": "Echo", "message": "got " + msg}
+        return response(201, "Created", [("OData-Version", "4.0"), ("X-Echo", msg[:2000])], body)
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization: SharedKey acct:{t}",
+        "Authorization: Token token={t}",
+        'Authorization: Digest username="u", realm="r", response="{t}"',
+        "Proxy-Authorization: SharedKeyLite acct:{t}",
+    ],
+    ids=["sharedkey", "token-scheme", "digest", "proxy-sharedkeylite"],
+)
+def test_blind2_the_credential_of_any_scheme_is_masked_bare(tmp_path, serve, header):
+    t = canary("scheme").rstrip("=")  # `=` is a separator for the echo: the bare value is echoed whole
+    srv = serve(bare_echo_app())
+    run = run_harness(tmp_path, ["--target", srv.url, "-v", "--no-auth", "--header", header.format(t=t)])
+    assert srv.requests, run
+    assert any(t in v for r in srv.requests for _, v in r.headers), "the credential was sent"
+    run.assert_no_leak({"credential": t})
+
+
+# ------------------------------------------------------------------ second blind trial: case-changed (V5)
+
+
+def case_echo_app():
+    """Echoes every secret part lower-cased, upper-cased and case-swapped (`echo_channel[case-changed]`)."""
+
+    def app(req: Request) -> bytes:
+        parts = _secret_parts(req)
+        echo = " ".join(f"{p.lower()} {p.upper()} {p.swapcase()}" for p in parts)
+        body = {"userId": "u", "id": str(uuid.uuid4()), "@odata.type": ODATA_TYPE, "echo": echo}
+        body["error"] = {"code": "Echo", "message": f"bad credential {echo}"}
+        first = parts[-1].upper() if parts else ""
+        return response(201, f"Created {first}", [("OData-Version", "4.0"), ("X-Echo", first)], body)
+
+    return app
+
+
+def test_blind2_a_secret_echoed_in_another_case_is_masked(tmp_path, serve):
+    values = {"token": canary("CaseT"), "cookie": canary("CaseC"), "key": canary("CaseK")}
+    srv = serve(case_echo_app())
+    args = ["--target", srv.url, "-v", "--header", f"Cookie: a={values['cookie']}"]
+    run = run_harness(
+        tmp_path,
+        [*args, "--header", f"X-Api-Key: {values['key']}"],
+        env={"CONFORMANCE_TOKEN": values["token"]},
+    )
+    assert srv.requests, run
+    texts = [*artifacts(run.report_dir).values(), run.out, run.err]
+    for label, v in values.items():
+        for change in (str.lower, str.upper, str.swapcase):
+            for text in texts:
+                assert change(v) not in text, (label, change.__name__)
+    run.assert_no_leak(values)

@@ -74,6 +74,13 @@ def test_the_broken_masking_of_before_is_caught():
         ("Cookie", "session={a}; theme={b}", ["{a}", "{b}"]),
         ("X-Api-Key", "{a}", ["{a}"]),
         ("X-Tenant-Key", " {a} ", ["{a}"]),
+        # any scheme (second blind trial V2): the credential, each parameter value, each `a:b` part
+        ("Authorization", "SharedKey acct:{a}", ["{a}", "acct:{a}"]),
+        ("Authorization", "Token token={a}", ["{a}"]),
+        ("Authorization", 'Token token="{a}", other={b}', ["{a}", "{b}"]),
+        ("Authorization", 'Digest username="alice", realm="r", nonce="{b}", response="{a}"', ["{a}", "{b}"]),
+        ("Proxy-Authorization", "SharedKeyLite {b}:{a}", ["{a}", "{b}"]),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential={b}/x, Signature={a}", ["{a}"]),
     ],
 )
 def test_every_part_of_a_secret_header_is_masked_in_every_spelling(name, value, parts):
@@ -157,3 +164,98 @@ def test_exception_texts_are_masked():
     assert TOKEN not in redactor.one_line(error)
     assert TOKEN not in redactor.exception(error)
     assert redactor.one_line(error).startswith("ValueError: Invalid return character")
+
+
+# ------------------------------------------------------------------ UTF-16/32 bodies (second blind trial V1)
+
+WIDE = [
+    ("utf-16", "application/json; charset=utf-16"),  # BOM and charset
+    ("utf-16-le", "application/json; charset=utf-16"),  # charset, no BOM
+    ("utf-16-be", "application/json; charset=UTF-16"),
+    ("utf-32", "application/json; charset=utf-32"),
+    ("utf-32-be", "application/json; charset=utf-32be"),
+    ("utf-16", "application/json"),  # only a BOM
+    ("utf-16-le", "application/json"),  # NUL-interleaved, nothing says so
+    ("utf-32-le", None),
+]
+
+
+@pytest.mark.parametrize(("codec", "content_type"), WIDE)
+@pytest.mark.parametrize("short", [False, True], ids=["long", "short"])
+def test_a_utf16_or_utf32_body_is_recorded_decoded_and_masked(codec, content_type, short):
+    secret = "x7" if short else canary("wide")
+    r = Redactor(secret, [])
+    data = json.dumps({"echo": secret, "msg": f"bad {secret}"}).encode(codec)
+    text, cut = r.record(data, (), 10_000, content_type=content_type)
+    assert not cut
+    assert secret not in text, text
+    assert "\0" not in text, text
+    assert json.loads(text) == {"echo": MASK, "msg": f"bad {MASK}"}
+    assert not leak_forms(text.replace("\0", ""), secret)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_nul_interleaved_secret_is_masked_in_any_text(codec):
+    secret = canary("nul")
+    r = Redactor(secret, [])
+    # inside UTF-8 text, so the body as a whole is not UTF-16: the NUL-free view still finds it
+    text = "caf\u00e9 " + ("id " + secret).encode(codec).decode("latin-1") + " end"
+    masked = r.text(text)
+    assert secret not in masked.replace("\0", ""), masked
+    assert masked.startswith("caf\u00e9 ")
+    assert masked.endswith(" end")
+
+
+def test_a_cut_utf16_body_masks_a_trailing_start_of_a_secret():
+    secret = canary("cutwide")
+    r = Redactor(secret, [])
+    data = ("." * 50 + secret).encode("utf-16")
+    text, _ = r.record(data[:-21], (), 10_000, cut_tail=True, content_type="text/plain; charset=utf-16")
+    assert secret[:10] not in text, text
+    assert text.startswith("." * 50), text
+
+
+def test_utf8_bodies_are_not_taken_for_utf16():
+    r = Redactor(canary(), [])
+    for data, ctype in [(b'{"a": "b"}', "application/json"), ("\u00e9t\u00e9".encode(), None), (b"", None)]:
+        assert r.record(data, (), 100, content_type=ctype)[0] == data.decode()
+
+
+def test_a_short_parameter_value_is_masked_only_where_it_stands_alone():
+    redactor = Redactor(None, [], {"Authorization": 'Digest username="bob", response="' + canary() + '"'})
+    assert redactor.text('{"user": "bob"}') == '{"user": "***"}'
+    assert redactor.text("bobsleigh and username") == "bobsleigh and username"
+    assert redactor.words("the user 'bob' is unknown") == "the user '***' is unknown"
+    assert any("Authorization" in n for n in redactor.notes())
+
+
+def test_a_token68_credential_padded_with_equals_is_one_part():
+    token = canary()  # ends with "=="
+    redactor = Redactor(None, [], {"Authorization": f"Bearer {token}"})
+    assert token in redactor.secrets
+    assert not [s for s in redactor.secrets if len(s) < MIN_FREE]
+
+
+# ------------------------------------------------------------------ case-changed echo (second blind trial V5)
+
+
+@pytest.mark.parametrize("change", [str.lower, str.upper, str.swapcase], ids=["lower", "upper", "swapped"])
+def test_a_long_secret_echoed_in_another_case_is_masked(change):
+    token, key = canary("Case"), "Ab12Cd34Ef"
+    redactor = Redactor(token, [], {"X-Api-Key": key})
+    for secret in (token, key):
+        echoed = change(secret)
+        for spelled in (echoed, urllib.parse.quote(echoed, safe=""), html.escape(echoed)):
+            for text in (f"<p>{spelled}</p>", f"x{spelled}y"):
+                masked = redactor.text(text)
+                assert echoed not in masked, masked
+                assert MASK in masked
+            assert MASK in redactor.words(f"bad key {spelled}")
+        cut = redactor.quote("." * 50 + echoed, 60)  # a start of it ending at a cut, in another case
+        assert echoed[:5] not in cut, cut
+
+
+def test_a_short_secret_stays_exact_in_case():
+    redactor = Redactor("Test1", [])
+    assert redactor.text('{"a": "TEST1"}') == '{"a": "TEST1"}'
+    assert redactor.text('{"a": "Test1"}') == '{"a": "***"}'

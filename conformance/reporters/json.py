@@ -139,6 +139,7 @@ def _exchange(x: Exchange) -> dict[str, JSON]:
             "body_truncated": s.body_truncated,
             "body_size": s.body_size,
             "elapsed_s": _number(s.elapsed_s),
+            **({"body_decoded_from": s.body_decoded_from} if s.body_decoded_from else {}),
         },
         "error": x.error,
         "curl": x.curl,

@@ -45,8 +45,15 @@ class View:
 
 
 def views(text: str) -> Iterator[View]:
-    """The text itself, then each further decoding of it (up to `NESTING` passes, while anything changes)."""
-    view = View(text, None)
+    """The text itself, then each further decoding of it (up to `NESTING` passes, while anything changes);
+    then, if it holds NULs (UTF-16/32 text read as UTF-8), the same for the text without them."""
+    yield from _chain(View(text, None))
+    if "\0" in text:
+        keep = [i for i, c in enumerate(text) if c != "\0"]
+        yield from _chain(View("".join(text[i] for i in keep), [(i, i + 1) for i in keep]))
+
+
+def _chain(view: View) -> Iterator[View]:
     yield view
     for _ in range(NESTING):
         decoded = _decode(view.text)
@@ -113,6 +120,44 @@ def partial_escape_start(text: str) -> int:
     return len(text) if m is None or m.start() == m.end() else m.start()
 
 
+_WIDE: Final = re.compile(r"utf-?(16|32)(-?[lb]e)?")
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def wide_encoding(data: bytes, content_type: str | None) -> str | None:
+    """The UTF-16/32 codec a body is in, from its BOM, its Content-Type charset or (NUL-interleaved text
+    that decodes cleanly) its bytes; None: read it as UTF-8."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec  # the codec reads the BOM and drops it
+    charset = ""
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower()
+    m = _WIDE.fullmatch(charset)
+    if m is not None:
+        bits, order = m.group(1), (m.group(2) or "").lstrip("-")
+        if not order:  # no BOM: RFC 2781 says big-endian, but a leading NUL is the evidence that counts
+            order = "be" if data[:1] == b"\0" else "le"
+        return f"utf-{bits}-{order}"
+    if b"\0" not in data:
+        return None
+    for codec, unit in (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2)):
+        try:
+            text = data[: len(data) - len(data) % unit].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if text and "\0" not in text:
+            return codec
+    return None
+
+
 _STD: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _URL: Final = _STD[:62] + "-_"
 
@@ -153,4 +198,4 @@ def base64_middles(secret: str) -> tuple[str, ...]:
     return tuple(m for m in dict.fromkeys(out) if m)
 
 
-__all__ = ["View", "base64_middles", "base64_pattern", "partial_escape_start", "views"]
+__all__ = ["View", "base64_middles", "base64_pattern", "partial_escape_start", "views", "wide_encoding"]

@@ -51,7 +51,7 @@ from conformance.target._transport import (
     send_failure,
     throttled,
 )
-from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor
+from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor, body_encoding
 
 MAX_ATTEMPTS: Final = 5  # a Retry-After of 0 costs no budget, so attempts are capped too
 THROTTLED: Final = (429, 503)  # "not now": retried with Retry-After, never an answer to the request
@@ -419,7 +419,10 @@ class Client:
     def _record_response(
         self, resp: requests.Response, content: bytes, truncated: bool, elapsed: float, extra: Sequence[str]
     ) -> RecordedResponse:
-        body, cut = self._redactor.record(content, extra, self.record_limit, cut_tail=truncated)
+        content_type = resp.headers.get("Content-Type")
+        body, cut = self._redactor.record(
+            content, extra, self.record_limit, cut_tail=truncated, content_type=content_type
+        )
         return RecordedResponse(
             status=resp.status_code,
             reason=self._redactor.text(resp.reason or "", extra),
@@ -428,6 +431,7 @@ class Client:
             body_truncated=cut or truncated,
             body_size=len(content),
             elapsed_s=elapsed,
+            body_decoded_from=body_encoding(content, content_type) or "",
         )
 
 

@@ -7,12 +7,20 @@ and every value a check quotes into a message (`quote`, under `masking`):
   `proxy-authorization`, `set-cookie`, `x-api-key` and every name the user declared secret (case and spaces
   ignored).
 - Secrets are the token and every part of a secret header's value (`parts`): the whole value; for
-  Authorization, the credential after its scheme and, for Basic, the decoded `user:password` and the
-  password; for Cookie, each cookie's value. Those sent with every request are masked in everything; those
-  sent in one request are masked in everything recorded of that request too.
+  Authorization (and Proxy-Authorization), the credential after its scheme, whatever the scheme, and each of
+  its items (split on commas and whitespace), each `k=v` item's value without quotes and each part of an
+  `a:b` item or value (`SharedKey acct:T`, `Token token=T`, `Digest ... response="T"`); for Basic also the
+  decoded `user:password` and the password; for Cookie, each cookie's value. Those sent with every
+  request are masked in everything; those sent in one request are masked in everything recorded of that
+  request too.
 - A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
   case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
-  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text.
+  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text. A text holding
+  NULs is searched without them too (UTF-16/32 read as UTF-8). A body in UTF-16/32 (its charset, a BOM, or
+  NUL-interleaved text that decodes cleanly as one) is recorded decoded and masked, and its record says
+  which codec it was decoded from (`body_decoded_from`).
+- A secret of `MIN_FREE` or more characters is found in any case (lower, upper, swapped: a target may
+  normalise what it echoes); a shorter one only as sent.
 - Masking happens before any cut, and a start of a secret (3 characters or more, in any of those spellings)
   that ends where a text was cut is masked too: bodies at the record or read limit, quoted values at 120
   characters, body excerpts at 200, exception lines at 200.
@@ -29,6 +37,7 @@ and every value a check quotes into a message (`quote`, under `masking`):
 from __future__ import annotations
 
 import base64
+import codecs
 import functools
 import re
 import shlex
@@ -38,7 +47,13 @@ from contextvars import ContextVar
 from typing import Final, Literal
 
 from conformance.target import reproduce
-from conformance.target._forms import base64_middles, base64_pattern, partial_escape_start, views
+from conformance.target._forms import (
+    base64_middles,
+    base64_pattern,
+    partial_escape_start,
+    views,
+    wide_encoding,
+)
 
 MASK: Final = "***"
 # Words in a header name that mark a credential by convention (masking an idempotency key too is harmless).
@@ -56,6 +71,7 @@ MIN_FREE: Final = 8
 MIN_PREFIX: Final = 3  # a start of a secret this long at a cut is masked; shorter ones would hit most cuts
 _WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _QUOTES: Final = frozenset("\"'`")
+_PARAM: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")  # an auth-param name (not base64, which has + and /)
 
 Mode = Literal["text", "words"]
 
@@ -84,7 +100,8 @@ class Redactor:
 
     def parts(self, name: str, value: str) -> tuple[str, ...]:
         """The secret parts of a secret header's value: the value, the credential after an Authorization
-        scheme (and, for Basic, the decoded `user:password` and the password), each cookie's value."""
+        scheme and its parts (any scheme; for Basic, the decoded `user:password` and the password), each
+        cookie's value."""
         value = value.strip()
         out = [value]
         low = name.strip().lower()
@@ -92,6 +109,7 @@ class Redactor:
             scheme, _, credential = value.partition(" ")
             credential = credential.strip()
             out.append(credential)
+            out += _credential_parts(credential)
             if scheme.lower() == "basic":
                 try:
                     padded = credential + "=" * (-len(credential) % 4)
@@ -157,11 +175,22 @@ class Redactor:
         return tuple(p for name, value in pairs if self.is_secret(name) for p in self.parts(name, value))
 
     def record(
-        self, data: bytes, extra: Sequence[str], limit: int, *, cut_tail: bool = False
+        self,
+        data: bytes,
+        extra: Sequence[str],
+        limit: int,
+        *,
+        cut_tail: bool = False,
+        content_type: str | None = None,
     ) -> tuple[str, bool]:
-        """A body as recorded text: masked first, then cut to `limit` characters; (text, was it cut)."""
+        """A body as recorded text: decoded (UTF-16/32 when `body_encoding` says so, else UTF-8), masked,
+        then cut to `limit` characters; (text, was it cut)."""
         secrets = self._all(extra)
-        text = data.decode("utf-8", errors="replace")
+        encoding = body_encoding(data, content_type)
+        if encoding is None:
+            text = data.decode("utf-8", errors="replace")
+        else:  # a cut may split a code unit: what it leaves is dropped, so a start of a secret ends the text
+            text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=not cut_tail)
         if len(text) > limit + _margin(secrets):  # what lies past the margin is cut anyway
             text, cut_tail = text[: limit + _margin(secrets)], True
         text = _mask(text, secrets, "text", cut_tail)
@@ -220,6 +249,12 @@ class Redactor:
         return prefix + " ".join(parts) + note
 
 
+def body_encoding(data: bytes, content_type: str | None) -> str | None:
+    """The UTF-16/32 codec a body is recorded from (its BOM, its charset, or NUL-interleaved text that
+    decodes cleanly as one); None: UTF-8. Masking searches the decoded text, where the secrets are."""
+    return wide_encoding(data, content_type)
+
+
 _active: ContextVar[Redactor | None] = ContextVar("conformance_redactor", default=None)
 
 
@@ -240,6 +275,19 @@ def quote(text: str, limit: int) -> str:
     if redactor is not None:
         return redactor.quote(text, limit)
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
+def _credential_parts(credential: str) -> list[str]:
+    """The parts of any scheme's credential (`SharedKey acct:T`, `Token token=T`, `Digest ... response="T"`):
+    each item split on commas and whitespace, a `k=v` item's value with its quotes stripped, and the parts
+    of an `a:b` item or value."""
+    out: list[str] = []
+    for item in re.split(r"[\s,]+", credential):
+        key, eq, val = item.partition("=")
+        # `k=v`, but not a token68 whose padding is `=` (`abc==`): there the key is the whole credential
+        value = val.strip("\"'") if eq and _PARAM.fullmatch(key) and val.strip("=") else item
+        out += [item, value, *item.split(":"), *value.split(":")]
+    return [p for p in out if p]
 
 
 def _margin(secrets: Sequence[str]) -> int:
@@ -274,10 +322,14 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
     for view in views(text):
         seen = view.text
         for secret in secrets:
+            if len(secret) >= MIN_FREE:  # in any case: a target may lower- or upper-case what it echoes
+                for m in _any_case(secret).finditer(seen):
+                    yield view.span(m.start(1), m.end(1))
+                continue
             start = seen.find(secret)
             while start != -1:
                 end = start + len(secret)
-                if len(secret) >= MIN_FREE or _stands_alone(seen, start, end, mode):
+                if _stands_alone(seen, start, end, mode):
                     yield view.span(start, end)
                 start = seen.find(secret, start + 1)
         if b64 is not None:
@@ -285,9 +337,11 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
                 yield view.span(m.start(), m.end())
         if cut_tail:
             cut = partial_escape_start(seen)
-            for form in (f for s in long for f in (s, *base64_middles(s))):
+            forms = [(s.lower(), True) for s in long] + [(f, False) for s in long for f in base64_middles(s)]
+            for form, fold in forms:
                 for k in range(min(len(form) - 1, cut), MIN_PREFIX - 1, -1):
-                    if seen.endswith(form[:k], 0, cut):
+                    tail = seen[cut - k : cut]
+                    if (tail.lower() if fold else tail) == form[:k]:
                         yield view.span(cut - k, len(seen))
                         break
 
@@ -300,6 +354,12 @@ def _stands_alone(text: str, start: int, end: int, mode: Mode) -> bool:
     return before not in _WORD and after not in _WORD
 
 
+@functools.lru_cache(maxsize=256)
+def _any_case(secret: str) -> re.Pattern[str]:
+    """Every occurrence of `secret` in any case, overlapping ones too (group 1)."""
+    return re.compile(f"(?=({re.escape(secret)}))", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=64)
 def _base64_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     if not secrets:
@@ -307,4 +367,4 @@ def _base64_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(base64_pattern(s).pattern for s in sorted(secrets, key=len, reverse=True)))
 
 
-__all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "masking", "quote"]
+__all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "body_encoding", "masking", "quote"]
