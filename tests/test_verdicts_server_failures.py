@@ -27,7 +27,7 @@ from conformance.contract.spec import GUID_PATTERN, GUID_RE, Level
 from conformance.reference.server import ReferenceServer
 from conformance.results import CheckInfo, CheckResult, Status, Verdict
 from conformance.runner import run
-from conformance.target._transport import parse_json
+from conformance.target._jsonbody import parse_json
 
 ROOT = Path(__file__).resolve().parents[1]
 GUID = "5a1f2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"

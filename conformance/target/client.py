@@ -12,16 +12,14 @@ holds the plumbing).
 
 from __future__ import annotations
 
-import email.utils
 import enum
 import http.cookiejar
 import json as jsonlib
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Final
 from urllib.parse import urlsplit
@@ -39,19 +37,18 @@ from conformance.errors import (
     TargetUnreachable,
 )
 from conformance.results import Exchange, RecordedRequest, RecordedResponse
+from conformance.target._jsonbody import MAX_JSON_DEPTH, parse_json
 from conformance.target._transport import (
-    MAX_JSON_DEPTH,
     Adapter,
     Deadline,
     deadline_error,
-    parse_json,
     read_body,
-    repeated_names,
     send,
     send_failure,
     throttled,
 )
 from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor, body_encoding
+from conformance.target.reply import Headers, Reply, retry_after_seconds
 
 MAX_ATTEMPTS: Final = 5  # a Retry-After of 0 costs no budget, so attempts are capped too
 THROTTLED: Final = (429, 503)  # "not now": retried with Retry-After, never an answer to the request
@@ -65,78 +62,6 @@ class _Unset(enum.Enum):
 UNSET: Final = _Unset.UNSET
 
 # ---------------------------------------------------------------- the reply
-
-
-class Headers(Mapping[str, str]):
-    """Case-insensitive, read-only response headers; repeated fields join with ', '. Repr is redacted."""
-
-    __slots__ = ("_index", "_names", "_pairs", "_shown")
-
-    def __init__(self, pairs: Iterable[tuple[str, str]], shown: Sequence[tuple[str, str]] = ()) -> None:
-        self._pairs = tuple(pairs)
-        self._shown = tuple(shown)
-        self._index: dict[str, list[str]] = {}
-        self._names: dict[str, str] = {}
-        for k, v in self._pairs:
-            self._index.setdefault(k.lower(), []).append(v)
-            self._names.setdefault(k.lower(), k)
-
-    def __getitem__(self, name: str) -> str:
-        return ", ".join(self._index[name.lower()])
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._index
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names.values())
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def get_all(self, name: str) -> tuple[str, ...]:
-        """Every value of a repeated field, in order."""
-        return tuple(self._index.get(name.lower(), ()))
-
-    @property
-    def pairs(self) -> tuple[tuple[str, str], ...]:
-        return self._pairs
-
-    def __repr__(self) -> str:
-        return f"Headers({list(self._shown)!r})"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
-class Reply:
-    """What came back. `content` is bounded by `max_read`; `exchange` is the redacted record for evidence."""
-
-    status: int
-    reason: str
-    headers: Headers
-    content: bytes
-    truncated: bool
-    elapsed_s: float
-    exchange: Exchange
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name)
-
-    def json(self) -> JSON:
-        """The body as JSON; `ValueError` with a clear message if it is not UTF-8 JSON of sane depth."""
-        return parse_json(self.content, truncated=self.truncated)
-
-    def duplicate_names(self) -> tuple[str, ...]:
-        """JSON pointers of members whose name repeats in its object (RFC 8259 §4); `json()` keeps the last"""
-        return repeated_names(self.content, truncated=self.truncated)
-
-    def __repr__(self) -> str:
-        req, resp = self.exchange.request, self.exchange.response
-        reason = resp.reason if resp is not None else ""
-        cut = ", truncated" if self.truncated else ""
-        return (
-            f"Reply({req.method} {req.url} -> {self.status} {reason!r}, "
-            f"content=<{len(self.content)} bytes{cut}>, elapsed_s={self.elapsed_s:.3f}, "
-            f"attempts={self.exchange.attempts})"
-        )
 
 
 # ---------------------------------------------------------------- the client
@@ -433,22 +358,6 @@ class Client:
             elapsed_s=elapsed,
             body_decoded_from=body_encoding(content, content_type) or "",
         )
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date); None if absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(int(value[:12]))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _check_base_url(base_url: str, redactor: Redactor) -> str:
