@@ -20,6 +20,8 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+MAX_LINE = 2000  # characters of one terminal line; the rest is in the reports
+
 _MARK = {Status.PASS: "PASS ", Status.FAIL: "FAIL ", Status.ERROR: "ERROR", Status.SKIP: "skip "}
 
 
@@ -88,6 +90,8 @@ class Terminal:
             self._line(text)
 
     def _line(self, text: str) -> None:
+        if len(text) > MAX_LINE:  # a target's 60 kB reason phrase must not flood a CI log; reports keep it
+            text = f"{text[:MAX_LINE]}... ({len(text) - MAX_LINE} more characters; see the reports)"
         with self.lock:
             if self.gone:
                 return

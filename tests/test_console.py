@@ -95,3 +95,16 @@ def test_cli_errors_are_escaped(tmp_path):
     assert code == 2
     assert terminal_safe(out.getvalue() + err.getvalue()) == []
     assert "\\x1b]0;PWNED\\x07" in err.getvalue()
+
+
+def test_a_huge_target_text_is_cut_on_the_terminal_not_in_the_reports() -> None:
+    """A 60 kB reason phrase (second blind trial) would flood a CI log: the terminal line is cut."""
+    import io
+
+    from conformance.terminal import MAX_LINE, Terminal
+
+    out = io.StringIO()
+    Terminal(out, 1).say("x" * 60_000)
+    line = out.getvalue().rstrip("\n")
+    assert len(line) < MAX_LINE + 80
+    assert line.endswith("(58000 more characters; see the reports)")
