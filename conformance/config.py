@@ -7,6 +7,7 @@ variables, command-line flags. `Config.redacted()` is what reports echo.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -251,14 +252,16 @@ def _validate(cfg: Config, prefix: str = "--") -> Config:
     return cfg
 
 
-_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "x-api-key"})
+# A --header whose name says it carries a credential (Authorization, Cookie, X-Api-Key,
+# Ocp-Apim-Subscription-Key, X-Auth-Token...) stands in for the token.
+_CREDENTIAL_NAME = re.compile(r"auth|token|key|cookie|session|secret")
 
 
 def _credential_headers(cfg: Config) -> list[str]:
-    """The `--header` names that carry a credential (the always-secret ones and any --secret-header)."""
-    secret = _CREDENTIAL_HEADERS | {h.strip().lower() for h in cfg.secret_headers}
+    """The `--header` names that carry a credential (by their name, or declared with --secret-header)."""
+    declared = {h.strip().lower() for h in cfg.secret_headers}
     names = (h.split(":", 1)[0].strip().lower() for h in cfg.headers)
-    return [n for n in names if n in secret]
+    return [n for n in names if n in declared or _CREDENTIAL_NAME.search(n)]
 
 
 def shown_url(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.config import load_options
+from conformance.errors import ConfigError
 from conformance.target.redaction import Redactor
 
 
@@ -45,3 +46,21 @@ def test_a_token_pasted_with_its_scheme_is_sent_without_it(pasted: str) -> None:
     assert config.token_value() == "abcdefgh12345"
     assert any("began with 'Bearer '" in note for note in config.notes)
     assert "abcdefgh12345" not in repr(config) + " ".join(config.notes)
+
+
+@pytest.mark.parametrize(
+    ("header", "runs"),
+    [
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", True),
+        ("Ocp-Apim-Subscription-Key: abcdefgh12345", True),
+        ("Cookie: session=abcdefgh12345", True),
+        ("X-Tenant: contoso", False),  # not a credential: the missing token is still a usage error
+    ],
+)
+def test_a_credential_header_stands_in_for_the_token(header: str, runs: bool) -> None:
+    options = {"target": "http://127.0.0.1:9", "header": [header]}
+    if runs:
+        assert load_options(options, env={}, cwd=None).token is None
+    else:
+        with pytest.raises(ConfigError, match="no token for the target"):
+            load_options(options, env={}, cwd=None)
