@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]
+
 PATH = "/directory/outboundSharedUserProfiles"
 ODATA_TYPE = "#Microsoft.DirectoryServices.outboundSharedUserProfile"
 TOKEN = "blind-tester-token-7f3a"
@@ -119,13 +121,19 @@ def dt_plus_one_second(text: str) -> str:
     return _fmt((y, mo, d, h, mi, s - 1, frac, off), frac)
 
 
-def dt_more_digits(text: str) -> str:
-    """Same instant written with 7 fraction digits, more than were sent (bug per issue 9 item 4)."""
+def dt_padded(text: str) -> str:
+    """The same instant padded with zeros to 7 fraction digits (or one more): legal, as .NET's "o" writes."""
     parts = parse_rfc3339(text)
     frac = parts[6]
     if len(frac) >= 7:
         return _fmt(parts, frac + "0")
     return _fmt(parts, frac.ljust(7, "0"))
+
+
+def dt_more_digits(text: str) -> str:
+    """A digit the client never sent, appended to the fraction: invented precision (issue 9 item 4)."""
+    parts = parse_rfc3339(text)
+    return _fmt(parts, parts[6] + "1")
 
 
 def dt_zero_beyond_micro(text: str) -> str:
@@ -180,6 +188,8 @@ class Behavior:
     degenerate_500: bool = False
     strip_strings: bool = False
     no_location: bool = False
+    degenerate_plain_error: bool = False  # degenerate values refused with 400 and a text/plain body (bug)
+    optional_dropped: bool = False  # a sent deletedDateTime (not null) left out of the response (bug)
 
 
 class MockServer(http.server.ThreadingHTTPServer):
@@ -504,6 +514,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.server.degenerate_seen += 1
             if b.degenerate_500:
                 raise _Reject(500, "InternalServerError", "An unexpected error occurred.")
+            if b.degenerate_plain_error:
+                self._send(vs, b"bad value", ctype="text/plain")
+                return None
             if b.reject_degenerate:
                 raise _Reject(
                     vs, "BadRequest", "Property values must not be empty or contain control characters."
@@ -524,6 +537,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if v is None:
                 if not b.null_omitted:
                     entity["deletedDateTime"] = None
+            elif b.optional_dropped:
+                pass
             else:
                 echoed = b.echo_dt(v) if b.echo_dt else v
                 if echoed != v:
@@ -616,6 +631,7 @@ class Result:
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # this checkout
     env.update(extra or {})
     return env
 
