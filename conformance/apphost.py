@@ -13,6 +13,7 @@ is not an application, an ASGI app without uvicorn) is a `ConfigError`: one line
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import socket
@@ -81,11 +82,15 @@ def load_app(name: str, *, flag: str = "--app") -> App:
             "(app(environ, start_response)) nor an ASGI one (async app(scope, receive, send)); "
             "name the application object, e.g. app = create_app() in the module"
         )
+    if kind == "ASGI" and importlib.util.find_spec("uvicorn") is None:
+        raise ConfigError(
+            f"{flag} {_shown(name)} is an ASGI application; serving it needs uvicorn: {ASGI_EXTRA}"
+        )
     return App(name=name, obj=obj, kind=kind)
 
 
 def app_kind(obj: Any) -> str | None:
-    """"ASGI" for a coroutine function (or an object whose `__call__` is one) taking 3 arguments, "WSGI"
+    """ "ASGI" for a coroutine function (or an object whose `__call__` is one) taking 3 arguments, "WSGI"
     for a callable taking 2, None for anything else (a factory that wants calling first, a value)."""
     if not callable(obj):
         return None
@@ -218,4 +223,3 @@ def _wait(done: Callable[[], bool], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not done() and time.monotonic() < deadline:
         time.sleep(0.02)
-
