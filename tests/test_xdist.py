@@ -4,8 +4,8 @@ CLI, against a real reference server with faults, and writes one junit report (t
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
