@@ -51,6 +51,12 @@ def _parser() -> _Parser:
 
     run = sub.add_parser("run", help="check a target against the contract derived from the doc page")
     run.add_argument("--target", help="base URL of the implementation (default: embedded reference)")
+    run.add_argument(
+        "--app",
+        metavar="MODULE:ATTRIBUTE",
+        help="a WSGI or ASGI application (Flask, FastAPI, ...) to serve on 127.0.0.1 for the run, e.g. "
+        "myservice.main:app (ASGI needs uvicorn: pip install 'graph-conformance[asgi]')",
+    )
     run.add_argument("--spec", help="doc page (.md) or derived .openapi.yaml (default: the packaged seed)")
     run.add_argument("--token", help="bearer token (prefer the CONFORMANCE_TOKEN environment variable)")
     run.add_argument(
@@ -187,6 +193,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
                 faults = f" with faults {', '.join(args.fault)}" if args.fault else ""
                 faults += " without authentication (--no-auth)" if config.no_auth else ""
                 term.say(f"target: embedded reference implementation at {target.url}{faults}")
+            elif target.app:
+                term.say(f"target: {target.app} at {target.url}")
             term.say(f"spec: {spec_file} ({spec.title}); {plural(len(checks), 'check')}")
             result = run(
                 spec,

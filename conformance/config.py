@@ -65,6 +65,7 @@ class Config:
     validates_tokens: bool = False  # the user says the target rejects unknown tokens (runs AUTH-102)
     values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
+    app: str | None = None  # "module:attribute": a WSGI/ASGI application served on 127.0.0.1 for the run
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
     def __repr__(self) -> str:
@@ -135,6 +136,7 @@ OPTIONS: dict[str, str] = {
     "validates-tokens": "validates_tokens",
     "value": "values",
     "no-auth": "no_auth",
+    "app": "app",
 }
 
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
@@ -226,6 +228,11 @@ def _validate(cfg: Config, prefix: str = "--") -> Config:
             raise ConfigError(
                 f"--value {known[:60]!r}: expected NAME=JSON_OR_TEXT, e.g. --value userId=3f0c1a52-..."
             )
+    if cfg.target is not None and cfg.app is not None:
+        raise ConfigError(
+            f"{prefix}app and {prefix}target both name the target (set on the command line, in "
+            "[tool.conformance] or CONFORMANCE_*); give one of them"
+        )
     if cfg.target is not None:
         parts = urlsplit(cfg.target)
         shown = shown_url(cfg.target)

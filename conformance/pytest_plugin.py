@@ -9,6 +9,7 @@ not count (no `--conformance-strict`) is reported as xfail, so pytest's exit cod
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from conformance.config import Config, load_options
 from conformance.console import escape
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
+from conformance.pytest_workers import Controller, after_check, before_check, session_seed
 from conformance.results import CheckResult, Status, Verdict
 from conformance.session import TargetPair, load_run_spec, open_target
 
@@ -38,6 +40,7 @@ _OPTIONS = {
     "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",
     "path-param": "NAME=VALUE for a {placeholder} in the documented paths (comma-separated)",
     "value": "NAME=JSON_OR_TEXT: a known-good value for requests that must succeed (repeatable)",
+    "app": "MODULE:ATTRIBUTE: a WSGI or ASGI application to serve on 127.0.0.1 for the session",
 }
 _REPEATABLE = {"value"}  # a JSON value may hold commas, so it is given once per option
 
@@ -75,8 +78,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance(check_id): a conformance check of the given id")
     for level in Level:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
+    if not hasattr(config, "workerinput"):  # the xdist controller (or one process): one seed for all
+        config.pluginmanager.register(Controller(config, lambda: _config(config)), "conformance-controller")
     if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
         settings = _config(config)  # bad option values stop the session at once, as one usage error
+        if settings.app:  # a bad MODULE:ATTRIBUTE (or an ASGI app without uvicorn) too
+            from conformance.apphost import load_app
+
+            try:
+                load_app(settings.app, flag="--conformance-app")
+            except HarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
         if settings.values:  # known-good values are checked against the spec, also at once
             from conformance.checks.known import known_values
 
@@ -106,6 +118,18 @@ def _spec(pyconfig: pytest.Config, config: Config) -> Spec:
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     return pyconfig.stash[_SPEC]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from conformance.pytest_workers import last_rule_last
+
+    last_rule_last(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from conformance.pytest_workers import remember_selection
+
+    remember_selection(session)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -155,12 +179,14 @@ def conformance_context(
     conformance_config: Config, conformance_target: tuple[str, str | None], request: pytest.FixtureRequest
 ) -> Iterator[CheckContext]:
     """One client and memo for the session, as `conformance run` shares them between checks."""
-    from conformance.runner import choose_seed, open_context
+    from conformance.runner import open_context
 
     base_url, token = conformance_target
     config = conformance_config
     spec = _spec(request.config, config)
-    ctx = open_context(spec, config, base_url=base_url, token=token, seed=choose_seed(config))
+    ctx = open_context(
+        spec, config, base_url=base_url, token=token, seed=session_seed(request.config, config)
+    )
     with ctx.client:
         yield ctx
 
@@ -182,17 +208,25 @@ def _explain(result: CheckResult) -> str:
 
 @pytest.fixture
 def conformance_verdict(
-    conformance_context: CheckContext, conformance_config: Config
+    conformance_context: CheckContext, conformance_config: Config, request: pytest.FixtureRequest
 ) -> Callable[[BoundCheck], CheckResult]:
     """Run a bound check and turn its result into the pytest outcome."""
     from conformance.errors import TargetUnreachable
     from conformance.runner import run_check
 
     def verdict(bound: BoundCheck) -> CheckResult:
+        from conformance.checks.server_failures import seen
+
+        notes = before_check(request.config, bound, conformance_context)  # VALID-006: every worker's
+        seen_before = len(seen(conformance_context))
         try:
             result = run_check(bound, conformance_context)
         except TargetUnreachable as exc:
             pytest.fail(escape(f"{bound.check.id}: {exc}"), pytrace=False)
+        finally:
+            after_check(request.config, bound, conformance_context, seen_before)
+        if notes:
+            result = dataclasses.replace(result, notes=(*result.notes, *notes))
         if result.status is Status.SKIP:
             pytest.skip(escape(result.error or "not applicable"))
         decided = Verdict.of((result,), conformance_config.failing_levels)

@@ -50,10 +50,11 @@ class Target:
     url: str
     token: str | None
     embedded: bool = False  # the reference implementation, started for this run
+    app: str | None = None  # "module:attribute (WSGI, werkzeug)": an --app served for this run
 
     def __repr__(self) -> str:  # no object that holds the token prints it
         token = "None" if self.token is None else "'***'"
-        return f"Target(url={self.url!r}, token={token}, embedded={self.embedded})"
+        return f"Target(url={self.url!r}, token={token}, embedded={self.embedded}, app={self.app!r})"
 
 
 class TargetPair(NamedTuple):
@@ -80,6 +81,14 @@ def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[st
             )
         yield Target(url=config.target, token=token)
         return
+    if config.app:
+        if faults:
+            raise ConfigError(
+                "--fault applies to the embedded reference implementation only; drop --app or --fault"
+            )
+        with _app_target(config) as target:
+            yield target
+        return
     from conformance.reference.server import ReferenceServer
 
     if config.no_auth:  # the reference then serves without credentials, as asked; no token is sent
@@ -92,3 +101,16 @@ def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[st
         yield Target(url=server.url, token=token, embedded=True)
     finally:
         server.stop()
+
+
+@contextmanager
+def _app_target(config: Config) -> Iterator[Target]:
+    """`config.app` served on 127.0.0.1 for the block (see `apphost`). Without a token a fresh random one
+    is sent, as to the embedded reference: an app in the same process needs no real credential."""
+    from conformance.apphost import load_app, serve_app, server_name
+
+    assert config.app is not None
+    app = load_app(config.app)
+    token = None if config.no_auth else (config.token_value() or secrets.token_urlsafe(24))
+    with serve_app(app) as url:
+        yield Target(url=url, token=token, app=f"{app.name} ({app.kind}, {server_name(app)})")

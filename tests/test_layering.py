@@ -95,7 +95,11 @@ ALLOWED: dict[str, set[str]] = {
     "runner": {"checks", "target", "contract", "results", "config", "budget"},
     "budget": {"checks", "config"},  # the time budget is planned from the checks and the timeout
     # what both edges set up around a run: the spec and the target (the one engine door to the reference)
-    "session": {"config", "contract", "reference"},
+    "session": {"config", "contract", "reference", "apphost"},
+    # an --app's WSGI/ASGI application served on 127.0.0.1 for the run (session's other door to a target)
+    "apphost": {"console"},
+    # the pytest edge under pytest-xdist: one seed, VALID-006 over every worker's traffic
+    "pytest_workers": {"checks", "config"},
     "reporters": {"results", "contract.spec"},
     "suite": set(),
     # the two edges: anything of the engine, never each other
@@ -226,6 +230,8 @@ def test_all_matches_the_public_exports() -> None:
         "console",
         "terminal",
         "pytest_plugin",
+        "pytest_workers",
+        "apphost",
         "suite",
     }
     public = {n for n in vars(conformance) if n[0].isalpha()} - modules - {"annotations"}

@@ -1,0 +1,1 @@
+"""Python mocks of the seed API in web frameworks, judged in-process through `conformance run --app`."""
