@@ -65,6 +65,7 @@ class Config:
     validates_tokens: bool = False  # the user says the target rejects unknown tokens (runs AUTH-102)
     values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
+    waivers: str | None = None  # a YAML file of known failures, each with a reason and an expiry date
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
     def __repr__(self) -> str:
@@ -135,6 +136,7 @@ OPTIONS: dict[str, str] = {
     "validates-tokens": "validates_tokens",
     "value": "values",
     "no-auth": "no_auth",
+    "waivers": "waivers",
 }
 
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
