@@ -54,6 +54,11 @@ def parse_yaml(text: str, where: str, kind: str = "a spec") -> JSON:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"{where}: not valid YAML/JSON{at}") from None
+    except ValueError as exc:  # an unquoted 2099-13-01 reads as a date that does not exist
+        raise SpecError(
+            f"{where}: not valid YAML/JSON: a value written like a date is not one ({exc}); quote it if it "
+            "is text"
+        ) from None
     return doc
 
 
