@@ -86,6 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{level.value.lower()}: a {level.value} requirement")
     if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
         settings = _config(config)  # bad option values stop the session at once, as one usage error
+        if settings.waivers:  # so does a malformed waivers file
+            _waivers(config, settings)
         if settings.values:  # known-good values are checked against the spec, also at once
             from conformance.checks.known import known_values
 

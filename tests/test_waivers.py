@@ -12,6 +12,8 @@ import datetime as dt
 import io
 import json
 import os
+import re
+import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -377,3 +379,66 @@ def test_skipped_and_errored_checks_leave_a_waiver_unused():
     errored = CheckResult(check=INFO, status=Status.ERROR, error="target unreachable")
     assert judge(skipped, [waiver(day)], day).waivers[0].state is WaiverState.UNUSED
     assert judge(errored, [waiver(day)], day).status is Status.ERROR  # a waiver never hides an ERROR
+
+
+# -- the pytest plugin: a waived check is xfail, a stale waiver a warning, a malformed file a usage error --
+
+
+def _suite(pytester, url: str, *extra: str):
+    return pytester.runpytest_subprocess(
+        "--pyargs", "conformance.suite", "--conformance-target", url, "--conformance-token", "tok",
+        "--conformance-examples", "0", "-k", "CREATE", "-p", "no:cacheprovider", "-rxX", *extra,
+    )  # fmt: skip
+
+
+def test_pytest_a_waived_check_is_xfail_with_the_reason_and_the_session_passes(pytester, repeats, tmp_path):
+    assert _suite(pytester, repeats).ret == 1  # without the waiver CREATE-009 fails the session
+    w = waivers_file(tmp_path, entry(reason="ids repeat, fix in PR 412") + entry(check="CREATE-001"))
+    result = _suite(pytester, repeats, "--conformance-waivers", str(w))
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=8, xfailed=1)
+    text = result.stdout.str()
+    assert "XFAIL" in text
+    assert "waived (known failure)" in text
+    assert "ids repeat, fix in PR 412" in text
+    assert "WaiverWarning" in text  # the stale CREATE-001 waiver is in the warnings summary
+    assert "waiver of CREATE-001 stale: CREATE-001 passed: remove the waiver" in text
+
+
+def test_pytest_an_expired_waiver_fails_the_check(pytester, repeats, tmp_path):
+    w = waivers_file(tmp_path, entry(expires=PAST))
+    result = _suite(pytester, repeats, "--conformance-waivers", str(w))
+    assert result.ret == 1
+    result.assert_outcomes(passed=8, failed=1)
+    assert f"waiver expired (expires {PAST}" in result.stdout.str()
+
+
+def test_pytest_a_malformed_waivers_file_is_a_usage_error(pytester, repeats, tmp_path):
+    w = waivers_file(tmp_path, "- {check: CREATE-09, reason: x, expires: 2099-01-01}\n")
+    result = _suite(pytester, repeats, "--conformance-waivers", str(w))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "'CREATE-09' is not a check id (did you mean 'CREATE-009'" in result.stderr.str()
+
+
+# -- the README's example, exactly as written ---------------------------------------------------------------
+
+
+def test_the_readme_waivers_example_runs_as_written(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Waivers: known failures with a deadline", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    (yaml_text,) = [text for lang, text in blocks if lang == "yaml"]
+    (command,) = [text.strip() for lang, text in blocks if lang == "bash"]
+    name = yaml_text.splitlines()[0].removeprefix("# ").strip()
+    assert name == "waivers.yaml"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(yaml_text, encoding="utf-8")
+    argv = shlex.split(command)
+    assert argv[0] == "conformance"
+    code, out, err = call(*argv[1:])
+    assert code == 0, out + err  # "the run exits 0 and CREATE-009 is WAIVED"
+    assert "WAIVED CREATE-009" in out
+    data = report(tmp_path / "reports")
+    assert check(data, "CREATE-009")["status"] == "waived"
+    assert data["counts"]["by_status"]["fail"] == 0
+    assert data["waivers"][0]["reason"] == "ids repeat after a restart; fix in PR #412"
