@@ -116,6 +116,12 @@ def _parser() -> _Parser:
         help="a known-good value for a property, sent in every request that must succeed and kept by "
         "generated bodies, e.g. --value userId=3f0c... (repeatable; text that is not JSON is a string)",
     )
+    run.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="YAML list of known failures (check, reason, expires, optional contains): a covered failure "
+        "is WAIVED, reported with its reason, and does not count until the date passes",
+    )
     run.add_argument("--check", action="append", metavar="ID", help="run only these ids (ID* = prefix)")
     run.add_argument("--skip-check", action="append", metavar="ID", help="do not run these ids")
     run.add_argument(
@@ -179,10 +185,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.checks.fuzz import keep_caches_in
     from conformance.reporters import write_reports
     from conformance.runner import plan, run
+    from conformance.waivers import for_config as load_waivers
 
     config = load_options({name: getattr(args, name.replace("-", "_")) for name in OPTIONS})
     spec, spec_file = load_run_spec(config.spec)
     checks = plan(spec, config)  # unknown check ids fail here, before anything is started
+    waivers = load_waivers(config)  # so does a malformed waivers file
     report_dir = _check_report_dir(config.report_dir)
     term = Terminal(out, config.verbosity)
     keep_caches_in(cache_dir() / "hypothesis")  # not a .hypothesis/ folder in the user's working directory
@@ -205,6 +213,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
                 progress=term.progress,
                 checks=checks,
                 on_case=term.case,
+                waivers=waivers,
             )
         sigterm.disarm()  # from here a SIGTERM waits for the reports
         try:

@@ -66,6 +66,7 @@ class Config:
     values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
     app: str | None = None  # "module:attribute": a WSGI/ASGI application served on 127.0.0.1 for the run
+    waivers: str | None = None  # a YAML file of known failures, each with a reason and an expiry date
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
     def __repr__(self) -> str:
@@ -137,6 +138,7 @@ OPTIONS: dict[str, str] = {
     "value": "values",
     "no-auth": "no_auth",
     "app": "app",
+    "waivers": "waivers",
 }
 
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.

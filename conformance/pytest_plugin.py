@@ -10,6 +10,8 @@ not count (no `--conformance-strict`) is reported as xfail, so pytest's exit cod
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import warnings
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -20,12 +22,14 @@ from conformance.console import escape
 from conformance.contract.spec import Level, Spec
 from conformance.errors import HarnessError
 from conformance.pytest_workers import Controller, after_check, before_check, session_seed
-from conformance.results import CheckResult, Status, Verdict
+from conformance.results import CheckResult, Status, Verdict, WaiverState
 from conformance.session import TargetPair, load_run_spec, open_target
+from conformance.waivers import Waiver
 
 # The plugin's state for a session, kept on the pytest config (one per session, also under pytester).
 _CONFIG = pytest.StashKey[Config]()  # from the --conformance-* options, loaded once
 _SPEC = pytest.StashKey[Spec]()  # loaded once, on first use
+_WAIVERS = pytest.StashKey[tuple[Waiver, ...]]()  # the --conformance-waivers file, loaded once
 
 _OPTIONS = {
     "target": "base URL of the implementation (default: the embedded reference implementation)",
@@ -41,6 +45,7 @@ _OPTIONS = {
     "path-param": "NAME=VALUE for a {placeholder} in the documented paths (comma-separated)",
     "value": "NAME=JSON_OR_TEXT: a known-good value for requests that must succeed (repeatable)",
     "app": "MODULE:ATTRIBUTE: a WSGI or ASGI application to serve on 127.0.0.1 for the session",
+    "waivers": "YAML file of known failures (check, reason, expires, contains): waived ones are xfail",
 }
 _REPEATABLE = {"value"}  # a JSON value may hold commas, so it is given once per option
 
@@ -70,6 +75,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+class WaiverWarning(UserWarning):
+    """A waiver that did not apply: stale (its check passed), expired or unused."""
+
+
 def _dest(name: str) -> str:
     return f"conformance_{name.replace('-', '_')}"
 
@@ -89,6 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 load_app(settings.app, flag="--conformance-app")
             except HarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
+        if settings.waivers:  # so does a malformed waivers file
+            _waivers(config, settings)
         if settings.values:  # known-good values are checked against the spec, also at once
             from conformance.checks.known import known_values
 
@@ -132,6 +143,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     remember_selection(session)
 
 
+def _waivers(pyconfig: pytest.Config, config: Config) -> tuple[Waiver, ...]:
+    if _WAIVERS not in pyconfig.stash:
+        from conformance.waivers import for_config
+
+        try:
+            pyconfig.stash[_WAIVERS] = for_config(config)
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return pyconfig.stash[_WAIVERS]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conformance_check" not in metafunc.fixturenames:
         return
@@ -143,6 +165,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         checks = plan(spec, config)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
+    _waivers(metafunc.config, config)  # a malformed waivers file stops the session before any request
     metafunc.parametrize(
         "conformance_check",
         [
@@ -203,6 +226,8 @@ def _explain(result: CheckResult) -> str:
             lines.append(f"    reproduce: {f.evidence.exchange.curl}")
     for note in result.notes:
         lines.append(f"  note: {note}")
+    for w in result.waivers:
+        lines.append(f"  waiver {w.state.value} (expires {w.expires}, {w.where}): {w.reason} [{w.detail}]")
     return escape("\n".join(lines))  # pytest prints it to the terminal: target text must not drive it
 
 
@@ -213,6 +238,10 @@ def conformance_verdict(
     """Run a bound check and turn its result into the pytest outcome."""
     from conformance.errors import TargetUnreachable
     from conformance.runner import run_check
+    from conformance.waivers import judge
+
+    waivers = _waivers(request.config, conformance_config)
+    today = datetime.date.today()
 
     def verdict(bound: BoundCheck) -> CheckResult:
         from conformance.checks.server_failures import seen
@@ -220,13 +249,21 @@ def conformance_verdict(
         notes = before_check(request.config, bound, conformance_context)  # VALID-006: every worker's
         seen_before = len(seen(conformance_context))
         try:
-            result = run_check(bound, conformance_context)
+            result = judge(run_check(bound, conformance_context), waivers, today)
         except TargetUnreachable as exc:
             pytest.fail(escape(f"{bound.check.id}: {exc}"), pytrace=False)
         finally:
             after_check(request.config, bound, conformance_context, seen_before)
         if notes:
             result = dataclasses.replace(result, notes=(*result.notes, *notes))
+        for w in result.waivers:  # stale, expired or unused: visible in the warnings summary
+            if w.state is not WaiverState.WAIVED:
+                warnings.warn(
+                    WaiverWarning(escape(f"{w.where}: waiver of {w.check_id} {w.state.value}: {w.detail}")),
+                    stacklevel=1,
+                )
+        if result.status is Status.WAIVED:  # a known failure: xfail with the reason, never red
+            pytest.xfail("waived (known failure):\n" + _explain(result))
         if result.status is Status.SKIP:
             pytest.skip(escape(result.error or "not applicable"))
         decided = Verdict.of((result,), conformance_config.failing_levels)

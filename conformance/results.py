@@ -13,16 +13,17 @@ from enum import StrEnum
 
 from conformance.contract.spec import JSON, ContractNote, DocLocation, Level
 
-_ORDER = {"skip": 0, "pass": 1, "fail": 2, "error": 3}
+_ORDER = {"skip": 0, "pass": 1, "waived": 2, "fail": 3, "error": 4}
 
 
 class Status(StrEnum):
-    """Outcome of one check. Ordered SKIP < PASS < FAIL < ERROR; a group takes its highest."""
+    """Outcome of one check. Ordered SKIP < PASS < WAIVED < FAIL < ERROR; a group takes its highest."""
 
     SKIP = "skip"
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
+    WAIVED = "waived"  # a failure a live waiver covers (see `conformance.waivers`): shown, never counted
 
     @property
     def rank(self) -> int:
@@ -131,6 +132,29 @@ class CheckInfo:
     tags: tuple[str, ...] = ()
 
 
+class WaiverState(StrEnum):
+    """What became of one waiver in a run."""
+
+    WAIVED = "waived"  # it covered its check's failure: the check is WAIVED and does not count
+    EXPIRED = "expired"  # its date has passed: it did not apply, the failure (if any) counts
+    STALE = "stale"  # its check passed, or no finding contains its text: remove it
+    PARTIAL = "partial"  # it covered some findings of a failure, not all: the failure counts
+    UNUSED = "unused"  # its check did not run, was skipped or errored: nothing to waive
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverOutcome:
+    """One waiver of the `--waivers` file (the user's words) and what became of it in this run."""
+
+    check_id: str
+    reason: str
+    expires: str  # ISO date: the last day the waiver applies
+    contains: str | None  # the text a finding's message must contain; None = any finding
+    where: str  # file:line of the entry
+    state: WaiverState
+    detail: str  # one sentence: why this state
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckResult:
     check: CheckInfo
@@ -140,6 +164,7 @@ class CheckResult:
     duration_s: float = 0.0
     requests: int = 0
     notes: tuple[str, ...] = ()  # e.g. "built on a weak fact: ...", "alias accepted: ..."
+    waivers: tuple[WaiverOutcome, ...] = ()  # the waivers naming this check, and what became of each
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +184,7 @@ class RunResult:
     failing_levels: tuple[Level, ...] = (Level.MUST,)
     contract: tuple[ContractNote, ...] = ()
     notes: tuple[str, ...] = ()  # run-wide notes, e.g. aliases used
+    waivers: tuple[WaiverOutcome, ...] = ()  # every waiver of the --waivers file, in file order
 
     @property
     def verdict(self) -> Verdict:
@@ -193,6 +219,8 @@ __all__ = [
     "RunResult",
     "Status",
     "Verdict",
+    "WaiverOutcome",
+    "WaiverState",
     "result_rank",
     "worst",
 ]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 
+from conformance import waivers as waiving
 from conformance.budget import RunBudget, budget_spent_reason, run_budget
 from conformance.checks import (
     BoundCheck,
@@ -36,6 +37,7 @@ from conformance.errors import ConfigError, HarnessError, TargetError, TargetUnr
 from conformance.results import CheckResult, Evidence, Finding, RunResult, Status
 from conformance.target.client import Client
 from conformance.target.redaction import Redactor, masking
+from conformance.waivers import Waiver
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,9 +239,13 @@ def run(
     progress: ProgressFn | None = None,
     checks: list[BoundCheck] | None = None,
     on_case: Callable[[str], None] | None = None,
+    waivers: Sequence[Waiver] | None = None,
 ) -> RunResult:
-    """Run every selected check of `spec` against `base_url` and collect the results."""
+    """Run every selected check of `spec` against `base_url` and collect the results. `waivers` (default:
+    those of `config.waivers`) turn the failures they cover into WAIVED."""
     seed = choose_seed(config) if seed is None else seed
+    waivers = waiving.for_config(config) if waivers is None else waivers
+    today = date.today()  # one day for the whole run, even one that passes midnight
     checks = plan(spec, config) if checks is None else checks
     started = now_iso()
     results: list[CheckResult] = []
@@ -279,6 +285,7 @@ def run(
             except KeyboardInterrupt as exc:  # keep what was seen, report the rest as not decided
                 stopped = _interrupted(exc)
                 result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+            result = waiving.judge(result, waivers, today)  # before the terminal shows it
             results.append(result)
             try:
                 if progress:
@@ -286,6 +293,7 @@ def run(
             except KeyboardInterrupt as exc:
                 stopped = _interrupted(exc)
     results = server_failures.finalise(results, ctx, ctx.client.redactor.words)
+    results = [waiving.judge(r, waivers, today) for r in results]  # VALID-006 may have failed since
     run_notes = [budget.note, *config.notes, *ctx.client.redactor.notes()]
     if config.accept_odata_types:
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
@@ -305,4 +313,5 @@ def run(
         failing_levels=config.failing_levels,
         contract=spec.notes,
         notes=tuple(run_notes),
+        waivers=waiving.outcomes(results, waivers, today),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.console import control, guarded
-from conformance.results import RunResult, Status
+from conformance.results import RunResult, Status, WaiverState
 from conformance.runner import Progress
 
 
@@ -22,7 +22,13 @@ def plural(count: int, noun: str) -> str:
 
 MAX_LINE = 2000  # characters of one terminal line; the rest is in the reports
 
-_MARK = {Status.PASS: "PASS ", Status.FAIL: "FAIL ", Status.ERROR: "ERROR", Status.SKIP: "skip "}
+_MARK = {
+    Status.PASS: "PASS ",
+    Status.FAIL: "FAIL ",
+    Status.ERROR: "ERROR",
+    Status.SKIP: "skip ",
+    Status.WAIVED: "WAIVED",
+}
 
 
 class Terminal:
@@ -65,15 +71,26 @@ class Terminal:
             if self.verbosity >= 2:
                 for note in r.notes:
                     self._line(f"      note: {note}")
+        for w in r.waivers:  # the user's words, escaped like everything else on the way out
+            if w.state is WaiverState.WAIVED or r.status is Status.FAIL:
+                self._line(f"      - waiver ({w.state.value}): {w.reason} [{w.detail}]")
 
     def summary(self, run: RunResult, written: Sequence[Path]) -> None:
         counts = run.counts()
         totals = {s.value: sum(level[s.value] for level in counts.values()) for s in Status}
+        waived = f"{'waived':>8}" if run.waivers else ""  # the column only where waivers were given
         if self.verbosity >= 1:
             self._line("")
-            self._line(f"{'level':<7}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}")
+            self._line(f"{'level':<7}{'pass':>6}{'fail':>6}{'error':>7}{'skip':>6}{waived}")
             for level, row in counts.items():
-                self._line(f"{level:<7}{row['pass']:>6}{row['fail']:>6}{row['error']:>7}{row['skip']:>6}")
+                extra = f"{row['waived']:>8}" if waived else ""
+                self._line(
+                    f"{level:<7}{row['pass']:>6}{row['fail']:>6}{row['error']:>7}{row['skip']:>6}{extra}"
+                )
+            for w in run.waivers:
+                self._line(
+                    f"waiver {w.check_id} ({w.where}): {w.state.value.upper()}: {w.detail}; {w.reason}"
+                )
             self._line(f"seed {run.seed} (rerun with --seed {run.seed}); target {run.target}")
             for note in run.notes:
                 self._line(f"note: {note}")
@@ -81,7 +98,8 @@ class Terminal:
                 self._line("reports: " + ", ".join(str(p) for p in written))
         self._line(
             f"verdict: {run.verdict.text} ({totals['pass']} passed, {totals['fail']} failed, "
-            f"{plural(totals['error'], 'error')}, {totals['skip']} skipped; exit {run.verdict.exit_code})"
+            + (f"{totals['waived']} waived, " if totals["waived"] else "")
+            + f"{plural(totals['error'], 'error')}, {totals['skip']} skipped; exit {run.verdict.exit_code})"
         )
 
     def say(self, text: str) -> None:

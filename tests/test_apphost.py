@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shlex
 import shutil
@@ -171,8 +172,9 @@ def test_app_and_target_together_are_a_usage_error():
     assert "--app and --target both name the target" in err
 
 
-def test_pytest_plugin_serves_the_app_and_refuses_a_bad_one(pytester):
-    pytester.syspathinsert(ROOT)
+def test_pytest_plugin_serves_the_app_and_refuses_a_bad_one(pytester, monkeypatch):
+    # the subprocess imports `tests.apps...` from this checkout, whatever the caller's PYTHONPATH
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     result = pytester.runpytest_subprocess(
         "--pyargs", "conformance.suite", "--conformance-app", "tests.apps.seed_flask:buggy_app",
         "--conformance-examples", "0", "-k", "CREATE-001 or HDR", "-p", "no:cacheprovider",

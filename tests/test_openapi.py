@@ -287,6 +287,7 @@ def _written(tmp_path: Path, name: str, text: str) -> Path:
         (lambda d: d / "missing.openapi.yaml", "no such file"),
         (lambda d: d, "is a directory"),
         (lambda d: _written(d, "bad.yaml", "openapi: [3.1\n  - :"), "not valid YAML/JSON at line"),
+        (lambda d: _written(d, "date.yaml", "openapi: 3.1.0\nx: 2099-13-01\n"), "(month must be in 1..12)"),
         (lambda d: _written(d, "list.yaml", "- 1\n- 2\n"), "top level is not a mapping"),
         (lambda d: _written(d, "plain.yaml", "openapi: 3.1.0\npaths: {}\n"), "has no `x-conformance` key"),
         (

@@ -31,15 +31,16 @@ _SCHEMA_MAPS: Final = frozenset(
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same events, faster
 
 
-def parse_yaml(text: str, where: str) -> JSON:
-    """The document in `text` (YAML or JSON); `SpecError` for anchors, aliases, deep nesting or bad syntax."""
+def parse_yaml(text: str, where: str, kind: str = "a spec") -> JSON:
+    """The document in `text` (YAML or JSON); `SpecError` for anchors, aliases, deep nesting or bad syntax.
+    `kind` names the file in the message (a waivers file is read the same way)."""
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_LOADER):
             line = event.start_mark.line + 1 if event.start_mark else 0
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise SpecError(
-                    f"{where}: YAML anchor or alias at line {line}; a spec may not use them "
+                    f"{where}: YAML anchor or alias at line {line}; {kind} may not use them "
                     "(they can expand without bound), write the value out"
                 )
             if isinstance(event, yaml.CollectionStartEvent):
@@ -53,6 +54,11 @@ def parse_yaml(text: str, where: str) -> JSON:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"{where}: not valid YAML/JSON{at}") from None
+    except ValueError as exc:  # an unquoted 2099-13-01 reads as a date that does not exist
+        raise SpecError(
+            f"{where}: not valid YAML/JSON: a value written like a date is not one ({exc}); quote it if it "
+            "is text"
+        ) from None
     return doc
 
 

@@ -10,7 +10,17 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from conformance.contract.spec import Level
-from conformance.results import CheckResult, Exchange, Finding, RunResult, Status, Verdict, result_rank
+from conformance.results import (
+    CheckResult,
+    Exchange,
+    Finding,
+    RunResult,
+    Status,
+    Verdict,
+    WaiverOutcome,
+    WaiverState,
+    result_rank,
+)
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -68,7 +78,7 @@ CSP = (
 
 _CSS = """
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#ffffff; --soft:#f6f8fa;
-  --pass:#1a7f37; --fail:#cf222e; --error:#9a6700; --skip:#6e7781; }
+  --pass:#1a7f37; --fail:#cf222e; --error:#9a6700; --skip:#6e7781; --waived:#8250df; }
 * { box-sizing: border-box; }
 body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg);
   background:var(--bg); }
@@ -102,6 +112,7 @@ details.check[hidden] { display:none; }
 details.check.s-pass { border-left-color:var(--pass); }
 details.check.s-fail { border-left-color:var(--fail); }
 details.check.s-error { border-left-color:var(--error); }
+details.check.s-waived { border-left-color:var(--waived); }
 summary { cursor:pointer; padding:8px 12px; display:flex; flex-wrap:wrap; gap:4px 10px;
   align-items:baseline; }
 summary .title { flex:1 1 300px; } summary .cite { color:var(--muted); font-size:13px; }
@@ -110,6 +121,8 @@ summary .title { flex:1 1 300px; } summary .cite { color:var(--muted); font-size
 .st-pass { background:var(--pass); } .st-fail { background:var(--fail); }
 .st-error { background:var(--error); }
 .st-skip { background:var(--skip); }
+.st-waived { background:var(--waived); }
+.counts td.nz.waived { color:var(--waived); font-weight:700; }
 .lv { font-size:12px; font-weight:700; border:1px solid var(--line); border-radius:4px; padding:0 6px; }
 code, pre { font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; }
 .body { padding:4px 16px 14px; border-top:1px solid var(--line); }
@@ -157,11 +170,12 @@ def render(run: RunResult) -> str:
         _header(run),
         "<main>",
         _counts(run),
-        _filters(),
+        _filters(_shown_statuses(run)),
         '<h2 id="checks">Checks</h2>',
         '<div class="checks">',
         *(_check(r) for r in sorted(run.results, key=result_rank)),
         "</div>",
+        *([_waivers(run)] if run.waivers else []),
         _contract(run),
         _details(run),
         "</main>",
@@ -195,6 +209,7 @@ def _header(run: RunResult) -> str:
             fail_text,
             _plural(_n(run, Status.ERROR), "error"),
             f"{_n(run, Status.SKIP)} skipped",
+            *([f"{_n(run, Status.WAIVED)} waived"] if _n(run, Status.WAIVED) else []),
         ]
     )
     seed = "none" if run.seed is None else str(run.seed)
@@ -211,7 +226,7 @@ def _header(run: RunResult) -> str:
 
 
 def _counts(run: RunResult) -> str:
-    order = (Status.FAIL, Status.ERROR, Status.PASS, Status.SKIP)
+    order = _shown_statuses(run)
     head = "".join(f'<th scope="col">{s.value}</th>' for s in order)
     rows = []
     for lv in Level:
@@ -223,16 +238,22 @@ def _counts(run: RunResult) -> str:
     return f'<table class="counts"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
 
 
-def _filters() -> str:
+def _shown_statuses(run: RunResult) -> tuple[Status, ...]:
+    """The statuses the counts table and the filters offer: waived only in a run that has waived checks."""
+    waived = (Status.WAIVED,) if _n(run, Status.WAIVED) else ()
+    return (Status.FAIL, Status.ERROR, *waived, Status.PASS, Status.SKIP)
+
+
+def _filters(statuses: tuple[Status, ...]) -> str:
     def box(name: str, value: str) -> str:
         return f'<label><input type="checkbox" name="{name}" value="{value}" checked> {value}</label>'
 
     levels = "".join(box("level", lv.value) for lv in Level)
-    statuses = "".join(box("status", s.value) for s in (Status.FAIL, Status.ERROR, Status.PASS, Status.SKIP))
+    boxes = "".join(box("status", s.value) for s in statuses)
     return (
         '<form id="filters" class="filters" hidden>'
         f"<fieldset><legend>Level</legend>{levels}</fieldset>"
-        f"<fieldset><legend>Status</legend>{statuses}</fieldset>"
+        f"<fieldset><legend>Status</legend>{boxes}</fieldset>"
         '<span id="shown" aria-live="polite"></span></form>'
     )
 
@@ -261,6 +282,7 @@ def _check(r: CheckResult) -> str:
         label = "Skipped because" if r.status is Status.SKIP else "Error"
         body.append(f'<p class="warn">{label}: {_e(r.error)}</p>')
     body.extend(f"<p><b>Note:</b> {_e(n)}</p>" for n in r.notes)
+    body.extend(f"<p>{_waiver(w)}</p>" for w in r.waivers)
     body.extend(_finding(i, f) for i, f in enumerate(r.findings, 1))
     return (
         f'<details class="check s-{r.status.value}" id="check-{_e(c.id)}" data-level="{c.level.value}" '
@@ -313,6 +335,20 @@ def _exchange(x: Exchange) -> str:
         resp = f"{s.status} {s.reason}{_headers(s.headers)}" + (f"\n\n{s.body}" if s.body else "")
         out.append(f"<h5>Response{cut} · {s.elapsed_s:.3f} s</h5><pre>{_e(resp)}</pre>")
     return "".join(out)
+
+
+def _waiver(w: WaiverOutcome) -> str:
+    """A waiver's state, expiry, reason and why (the user's words, escaped like a target's)."""
+    return (
+        f'<span class="st st-{"waived" if w.state is WaiverState.WAIVED else "skip"}">{_e(w.state.value)}'
+        f"</span> <b>Waiver</b> (expires {_e(w.expires)}, <code>{_e(w.where)}</code>): {_e(w.reason)} "
+        f"<small>— {_e(w.detail)}</small>"
+    )
+
+
+def _waivers(run: RunResult) -> str:
+    items = "".join(f"<li><code>{_e(w.check_id)}</code> {_waiver(w)}</li>" for w in run.waivers)
+    return f'<h2 id="waivers">Waivers</h2><ul class="waivers">{items}</ul>'
 
 
 def _contract(run: RunResult) -> str:

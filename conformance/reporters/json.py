@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance.contract.spec import JSON, ContractNote, DocLocation, Level
-from conformance.results import CheckResult, Evidence, Exchange, Finding, RunResult, Status
+from conformance.results import CheckResult, Evidence, Exchange, Finding, RunResult, Status, WaiverOutcome
 
 if TYPE_CHECKING:
     from typing import TextIO
 
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: the waived status, waivers per check and per run
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "report.schema.json"  # package data
 filename = "report.json"
 # Written as \u escapes: lone surrogates (UTF-8 cannot carry them) and DEL/C1 controls (U+009B is an 8-bit
@@ -57,6 +57,19 @@ def to_dict(run: RunResult) -> dict[str, JSON]:
         "notes": list(run.notes),
         "contract": [_note(n) for n in run.contract],
         "checks": [_check(r) for r in run.results],
+        "waivers": [_waiver(w) for w in run.waivers],
+    }
+
+
+def _waiver(w: WaiverOutcome) -> dict[str, JSON]:
+    return {
+        "check": w.check_id,
+        "reason": w.reason,
+        "expires": w.expires,
+        "contains": w.contains,
+        "where": w.where,
+        "state": w.state.value,
+        "detail": w.detail,
     }
 
 
@@ -97,6 +110,7 @@ def _check(r: CheckResult) -> dict[str, JSON]:
         "notes": list(r.notes),
         "error": r.error,
         "findings": [_finding(f) for f in r.findings],
+        "waivers": [_waiver(w) for w in r.waivers],
     }
 
 

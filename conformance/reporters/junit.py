@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from conformance.contract.spec import Level
-from conformance.results import CheckResult, Finding, RunResult, Status
+from conformance.results import CheckResult, Finding, RunResult, Status, WaiverState
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -110,7 +110,7 @@ def _outcome(r: CheckResult, run: RunResult) -> str:
     """The JUnit element for `r`: "failure", "error", "skipped" or "" (passed)."""
     if r.status is Status.FAIL:
         return "failure" if r.check.level in run.failing_levels else "skipped"
-    return {Status.ERROR: "error", Status.SKIP: "skipped"}.get(r.status, "")
+    return {Status.ERROR: "error", Status.SKIP: "skipped", Status.WAIVED: "skipped"}.get(r.status, "")
 
 
 def _testcase(suite: ET.Element, r: CheckResult, run: RunResult) -> None:
@@ -144,9 +144,24 @@ def _testcase(suite: ET.Element, r: CheckResult, run: RunResult) -> None:
         el.text = _clean(_body(r))
     elif r.status is Status.SKIP:
         ET.SubElement(case, "skipped", {"message": _clean(_one_line(r.error or "skipped"))})
-    if r.notes and r.status is not Status.FAIL and r.status is not Status.ERROR:
+    elif r.status is Status.WAIVED:  # a known failure, skipped with the waiver's reason: never red
+        why = "; ".join(
+            f"waived until {w.expires}: {w.reason}" for w in r.waivers if w.state is WaiverState.WAIVED
+        )
+        first = r.findings[0].message if r.findings else "requirement not met"
+        el = ET.SubElement(case, "skipped", {"message": _clean(_one_line(f"{why} [{first}]"))})
+        el.text = _clean(_body(r))
+    quiet = r.status in (Status.PASS, Status.SKIP)  # no failure body carries the notes and waivers
+    if quiet and (r.notes or r.waivers):
         out = ET.SubElement(case, "system-out")
-        out.text = _clean("\n".join(r.notes))
+        out.text = _clean("\n".join([*r.notes, *_waivers(r)]))
+
+
+def _waivers(r: CheckResult) -> list[str]:
+    return [
+        f"Waiver ({w.state.value}, expires {w.expires}, {w.where}): {w.reason} [{w.detail}]"
+        for w in r.waivers
+    ]
 
 
 def _one_line(text: str) -> str:
@@ -162,6 +177,7 @@ def _body(r: CheckResult) -> str:
     if r.error:
         lines.append(f"Error: {r.error}")
     lines.extend(f"Note: {n}" for n in r.notes)
+    lines.extend(_waivers(r))
     for i, f in enumerate(r.findings, 1):
         lines.append("")
         lines.extend(_finding(i, f))

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from conformance.contract.spec import Level
-from conformance.results import CheckResult, Finding, RunResult, Status, Verdict, result_rank
+from conformance.results import CheckResult, Finding, RunResult, Status, Verdict, WaiverOutcome, result_rank
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -23,7 +23,13 @@ _FINDINGS = 3  # findings shown per check; the rest are in report.json / report.
 _TITLE = 80
 
 _VERDICT = {Verdict.CONFORMANT: "✅ PASS", Verdict.NOT_CONFORMANT: "❌ FAIL", Verdict.UNDECIDED: "⚠️ ERROR"}
-_STATUS = {Status.PASS: "✅ pass", Status.FAIL: "❌ fail", Status.ERROR: "⚠️ error", Status.SKIP: "⏭️ skip"}
+_STATUS = {
+    Status.PASS: "✅ pass",
+    Status.FAIL: "❌ fail",
+    Status.ERROR: "⚠️ error",
+    Status.SKIP: "⏭️ skip",
+    Status.WAIVED: "🏳️ waived",
+}
 
 
 def write(run: RunResult, stream: TextIO) -> None:
@@ -41,6 +47,7 @@ def render(run: RunResult) -> list[str]:
     out.append("")
     out.extend(_failures(run))
     out.extend(_table(run))
+    out.extend(_waivers(run))
     out.extend(_contract(run))
     out.extend(_details(run))
     return out
@@ -53,7 +60,8 @@ def summary(run: RunResult) -> str:
     failed = f"{by[Status.FAIL]} failed" + (f" ({', '.join(fails)})" if fails else "")
     errors = f"{by[Status.ERROR]} error" + ("" if by[Status.ERROR] == 1 else "s")
     checks = f"{len(run.results)} check" + ("" if len(run.results) == 1 else "s")
-    return f"{checks}: {by[Status.PASS]} passed, {failed}, {errors}, {by[Status.SKIP]} skipped"
+    waived = f", {by[Status.WAIVED]} waived" if by[Status.WAIVED] else ""
+    return f"{checks}: {by[Status.PASS]} passed, {failed}{waived}, {errors}, {by[Status.SKIP]} skipped"
 
 
 def _count(run: RunResult, level: Level, status: Status) -> int:
@@ -116,6 +124,9 @@ def _failures(run: RunResult) -> list[str]:
     groups.append(
         ("Errors: the harness could not decide", [r for r in run.results if r.status is Status.ERROR])
     )
+    groups.append(
+        ("Waived failures (known, do not count)", [r for r in run.results if r.status is Status.WAIVED])
+    )
     out: list[str] = []
     for heading, members in groups:
         if not members:
@@ -136,6 +147,7 @@ def _failure(r: CheckResult) -> list[str]:
     if r.error:
         out.append(f"- **Error:** {_inline(r.error)}")
     out.extend(f"- **Note:** {_inline(n)}" for n in r.notes)
+    out.extend(_waiver_line(w) for w in r.waivers)
     out.append("")
     for i, f in enumerate(r.findings[:_FINDINGS], 1):
         out.extend(_finding(i, f))
@@ -194,6 +206,22 @@ def _table(run: RunResult) -> list[str]:
         out.append("| — | — | no checks ran | — | — |")
     out.append("")
     return out
+
+
+def _waiver_line(w: WaiverOutcome) -> str:
+    """A waiver as a list item: its state, reason and expiry (the user's words, escaped like a target's)."""
+    return (
+        f"- **Waiver {w.state.value.upper()}** (expires {_inline(w.expires)}, {_code(w.where)}): "
+        f"{_inline(w.reason)} — {_inline(w.detail)}"
+    )
+
+
+def _waivers(run: RunResult) -> list[str]:
+    if not run.waivers:
+        return []
+    out = ["### Waivers", ""]
+    out.extend(f"{_waiver_line(w)} · check {_inline(w.check_id)}" for w in run.waivers)
+    return [*out, ""]
 
 
 def _contract(run: RunResult) -> list[str]:

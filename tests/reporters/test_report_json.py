@@ -62,15 +62,15 @@ def test_schema_rejects_broken_reports(schema, path, bad):
 def test_run_fields_and_counts():
     run = failing_run()
     report = produce(run)
-    assert report["schema_version"] == "1.0"
+    assert report["schema_version"] == "1.1"
     assert report["verdict"] == "fail"
     assert report["exit_code"] == 1
     assert report["doc"] == {"file": run.doc_file, "sha256": run.doc_sha256}
     assert report["seed"] == 1234
     assert report["config"]["token"] == "***"
     assert report["counts"]["total"] == len(run.results)
-    assert report["counts"]["by_level"]["MUST"] == {"pass": 1, "fail": 2, "skip": 0, "error": 0}
-    assert report["counts"]["by_status"] == {"pass": 2, "fail": 3, "skip": 1, "error": 0}
+    assert report["counts"]["by_level"]["MUST"] == {"pass": 1, "fail": 2, "skip": 0, "error": 0, "waived": 0}
+    assert report["counts"]["by_status"] == {"pass": 2, "fail": 3, "skip": 1, "error": 0, "waived": 0}
     assert [c["id"] for c in report["checks"]] == [r.check.id for r in run.results]
     assert [n["code"] for n in report["contract"]] == ["DOC-TODO", "DOC-EXAMPLE-PLACEHOLDER"]
     assert report["contract"][0]["where"]["cite"] == "create-outboundshareduserprofile.md:58 (Response)"
