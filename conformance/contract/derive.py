@@ -93,7 +93,8 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     resource_props = resource_lookup(resource_link) if (resource_lookup and resource_link) else None
     headers = request_headers(ctx)
     examples = page_examples(ctx)
-    properties = merge_prose_required(ctx, table_properties(ctx, resource_props), resource_props, resource)
+    table = table_properties(ctx, resource_props)
+    properties = merge_prose_required(ctx, table, resource_props, resource, examples)
     properties, open_body = complete_from_examples(ctx, properties, examples, resource_props)
     success = success_status(ctx, examples)
     odata = example_odata_type(ctx, examples)

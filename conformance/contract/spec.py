@@ -80,6 +80,20 @@ class Fact(Generic[T]):
     how: How
     confidence: float = 1.0
     note: str = ""
+    quote: str = ""  # the sentence of running text the fact was read from, when it came from prose
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Yield:
+    """A weak fact the page's own example contradicts, and which gave way to it in the contract."""
+
+    name: str  # the property
+    what: str  # "required" (the example leaves it out) or "type" (the example value is not of that type)
+    how: How  # how the weak fact was found
+    fact: DocLocation  # where the weak fact stands
+    example: DocLocation  # where the example contradicts it (the key's line, or the body's first line)
+    detail: str  # one sentence: what the fact says and what the example does
+    quote: str = ""  # the sentence of a prose fact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +150,7 @@ class Operation:
     examples: tuple[Example, ...]
     resource: str  # resource type name, e.g. "outboundSharedUserProfile"
     additional_properties: bool = False  # may a client send properties the page does not list?
+    yields: tuple[Yield, ...] = ()  # weak facts the page's own examples overruled (contract/consistency.py)
 
     @property
     def path(self) -> str:
@@ -270,6 +285,7 @@ def _fact(d: dict[str, Any]) -> Fact[Any]:
         how=How(d["how"]),
         confidence=d.get("confidence", 1.0),
         note=d.get("note", ""),
+        quote=d.get("quote", ""),
     )
 
 
@@ -322,6 +338,18 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
         ),
         resource=o["resource"],
         additional_properties=o.get("additional_properties", False),
+        yields=tuple(
+            Yield(
+                name=y["name"],
+                what=y["what"],
+                how=How(y["how"]),
+                fact=DocLocation(**y["fact"]),
+                example=DocLocation(**y["example"]),
+                detail=y["detail"],
+                quote=y.get("quote", ""),
+            )
+            for y in o.get("yields", ())
+        ),
     )
     return Spec(
         doc_file=data["doc_file"],
@@ -357,6 +385,7 @@ __all__ = [
     "Property",
     "Severity",
     "Spec",
+    "Yield",
     "documented_odata_types",
     "request_schema",
     "response_schema",
