@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.contract.consistency import settle
 from conformance.contract.docparse import parse_page
 from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, section_range
@@ -105,18 +106,21 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     if not resource:  # "Create widget" names the resource when nothing else does
         named = re.match(r"(?i)^(?:create|add|post)\s+(?:an?\s+)?([A-Za-z][A-Za-z0-9]*)", title)
         resource = named.group(1) if named else ""
-    op = Operation(
-        title=title,
-        method=method,
-        paths=paths,
-        headers=headers,
-        properties=properties,
-        success_status=success,
-        odata_type=odata,
-        id_format=id_format,
-        examples=examples,
-        resource=resource,
-        additional_properties=open_body,
+    op = settle(
+        ctx,
+        Operation(
+            title=title,
+            method=method,
+            paths=paths,
+            headers=headers,
+            properties=properties,
+            success_status=success,
+            odata_type=odata,
+            id_format=id_format,
+            examples=examples,
+            resource=resource,
+            additional_properties=open_body,
+        ),
     )
     if not version:
         for ex in examples:

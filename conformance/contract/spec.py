@@ -70,6 +70,9 @@ class DocLocation:
 
 T = TypeVar("T")
 
+WEAK_BELOW = 0.7
+"""A fact below this confidence is weak: where the page's own example contradicts it, it yields."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fact(Generic[T]):
@@ -374,6 +377,7 @@ __all__ = [
     "GUID_PATTERN",
     "GUID_RE",
     "JSON",
+    "WEAK_BELOW",
     "ContractNote",
     "DocLocation",
     "Example",
