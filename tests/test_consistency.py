@@ -213,3 +213,18 @@ def test_conformance_lint_prints_the_conflict_with_both_lines():
     assert line.startswith("table_intro_overruled.md:68: warning DOC-EXAMPLE-OVERRULES ")
     assert "the table intro at line 43 makes 'launchDateTime' required" in line
     assert "the example request at line 68 leaves it out" in line
+
+
+def test_the_derived_contract_accepts_its_own_example_against_its_reference(tmp_path):
+    """The issue's rule end to end: derive the page whose table intro the example overrules, then run the
+    harness against the page's own reference implementation: exit 0 (it was 1, CREATE-002, before)."""
+    import io
+
+    from conformance.cli import main
+
+    case = Path(__file__).resolve().parent / "cases" / "lint" / "table_intro_overruled.md"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["derive", str(case), "--out", str(tmp_path)], out=out, err=err) == 0
+    argv = ["run", "--spec", str(tmp_path / "widget.openapi.yaml"), "--examples", "3", "--seed", "1"]
+    code = main([*argv, "--report-dir", str(tmp_path / "r"), "-q"], out=out, err=err)
+    assert code == 0, out.getvalue() + err.getvalue()
