@@ -66,7 +66,7 @@ _OTHER_SECTIONS = (
     "response",
     "responses",
 )
-_EXAMPLE_SECTION_RE = re.compile(r"(?i)^examples?\b|^request$|^response$")
+_EXAMPLE_SECTION_RE = re.compile(r"(?i)^examples?\b|^request\Z|^response\Z")
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z>*`\[(\"'])")
 _CLAUSE_RE = re.compile(
