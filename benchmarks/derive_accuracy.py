@@ -33,7 +33,13 @@ def corpus_dir() -> Path:
 
 
 def _required(spec: Spec, *hows: How) -> list[str]:
-    return sorted(p.name for p in spec.operation.properties if p.required.value and p.required.how in hows)
+    """What the page says is required this way (the labels' facts), including requirements the page's own
+    examples overruled in the contract (`Operation.yields`)."""
+    op = spec.operation
+    yielded = {y.name for y in op.yields if y.what == "required"}
+    return sorted(
+        p.name for p in op.properties if (p.required.value or p.name in yielded) and p.required.how in hows
+    )
 
 
 def _first_response(spec: Spec) -> Any:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.contract.consistency import settle
 from conformance.contract.docparse import parse_page
 from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, section_range
@@ -93,7 +94,8 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     resource_props = resource_lookup(resource_link) if (resource_lookup and resource_link) else None
     headers = request_headers(ctx)
     examples = page_examples(ctx)
-    properties = merge_prose_required(ctx, table_properties(ctx, resource_props), resource_props, resource)
+    table = table_properties(ctx, resource_props)
+    properties = merge_prose_required(ctx, table, resource_props, resource, examples)
     properties, open_body = complete_from_examples(ctx, properties, examples, resource_props)
     success = success_status(ctx, examples)
     odata = example_odata_type(ctx, examples)
@@ -104,18 +106,21 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     if not resource:  # "Create widget" names the resource when nothing else does
         named = re.match(r"(?i)^(?:create|add|post)\s+(?:an?\s+)?([A-Za-z][A-Za-z0-9]*)", title)
         resource = named.group(1) if named else ""
-    op = Operation(
-        title=title,
-        method=method,
-        paths=paths,
-        headers=headers,
-        properties=properties,
-        success_status=success,
-        odata_type=odata,
-        id_format=id_format,
-        examples=examples,
-        resource=resource,
-        additional_properties=open_body,
+    op = settle(
+        ctx,
+        Operation(
+            title=title,
+            method=method,
+            paths=paths,
+            headers=headers,
+            properties=properties,
+            success_status=success,
+            odata_type=odata,
+            id_format=id_format,
+            examples=examples,
+            resource=resource,
+            additional_properties=open_body,
+        ),
     )
     if not version:
         for ex in examples:

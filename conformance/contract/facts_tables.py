@@ -124,6 +124,12 @@ def has_property_table(page: Page) -> bool:
     )
 
 
+def _intro_line(page: Page, table_line: int, intro: str) -> int:
+    """The line of the paragraph that introduces a table (the table's own line when it has none)."""
+    paras = [p for p in page.paragraphs if p.line < table_line and p.text == intro]
+    return paras[-1].line if intro and paras else table_line
+
+
 def _clean_description(desc: str) -> str:
     """Description text without TODO placeholders and Required./Optional. markers."""
     text = re.sub(r"\*\*\s*TODO:[^*]*\*\*", "", desc)
@@ -193,7 +199,7 @@ def table_properties(ctx: PageContext, res: dict[str, ResourceProperty] | None) 
                     why = "description makes it conditional"
                 req = Fact(
                     value=not why,
-                    where=ctx.loc(table.line - 1 if table.intro else table.line, table.section),
+                    where=ctx.loc(_intro_line(page, table.line, table.intro), table.section),
                     how=How.TABLE_INTRO,
                     confidence=LOW,
                     note=why or "the table intro calls its rows required; the row has no marker",

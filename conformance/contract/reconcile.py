@@ -7,7 +7,7 @@ import re
 
 from conformance.contract.doctext import plain, says_nullable
 from conformance.contract.facts import LOW, MEDIUM, PageContext, in_section, section_range
-from conformance.contract.facts_prose import prose_required
+from conformance.contract.facts_requirements import Kind, text_requirements
 from conformance.contract.facts_tables import build_property, has_property_table
 from conformance.contract.resources import ResourceProperty
 from conformance.contract.spec import Example, Fact, How, Property
@@ -61,20 +61,34 @@ def complete_from_examples(
 
 
 def merge_prose_required(
-    ctx: PageContext, props: dict[str, Property], res: dict[str, ResourceProperty] | None, resource: str
+    ctx: PageContext,
+    props: dict[str, Property],
+    res: dict[str, ResourceProperty] | None,
+    resource: str,
+    examples: tuple[Example, ...] = (),
 ) -> tuple[Property, ...]:
-    """The table's properties with those the Request-body prose requires (a marker or column wins)."""
-    page = ctx.page
-    rng = section_range(page, "Request body")
-    for para in page.paragraphs:
-        if not in_section(rng, para.line):
-            continue
-        for name in prose_required(para, props, res, resource):
-            where = ctx.loc(para.line, para.section, name)
-            fact: Fact[bool] = Fact(value=True, where=where, how=How.PROSE, confidence=MEDIUM)
+    """The table's properties with those the page's running text requires (a marker or column wins).
+
+    Names are matched against the table, the resource page and the example requests; a sentence
+    naming alternatives (`Kind.ONE_OF`) makes nothing required here.
+    """
+    known = {n.casefold(): n for n in (*props.keys(), *(res or {}).keys())}
+    for ex in examples:
+        if isinstance(ex.request_body, dict):
+            known.update({k.casefold(): k for k in ex.request_body if not k.startswith("@")})
+    for req in text_requirements(ctx, known, resource):
+        if req.kind is not Kind.ALL:
+            continue  # alternatives: "either A or B is required" requires neither alone
+        for name in req.names:
+            where = ctx.loc(req.line, req.section, name)
+            fact: Fact[bool] = Fact(
+                value=True, where=where, how=How.PROSE, confidence=req.confidence, quote=req.sentence
+            )
             if name in props:
                 old = props[name]
-                if old.required.how in (How.MARKER, How.COLUMN):
+                if old.required.how in (How.MARKER, How.COLUMN) or (
+                    old.required.how is How.PROSE and old.required.confidence >= req.confidence
+                ):
                     continue
                 rp = (res or {}).get(name)
                 explicit = says_nullable(old.description)

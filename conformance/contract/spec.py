@@ -70,6 +70,9 @@ class DocLocation:
 
 T = TypeVar("T")
 
+WEAK_BELOW = 0.7
+"""A fact below this confidence is weak: where the page's own example contradicts it, it yields."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fact(Generic[T]):
@@ -80,6 +83,20 @@ class Fact(Generic[T]):
     how: How
     confidence: float = 1.0
     note: str = ""
+    quote: str = ""  # the sentence of running text the fact was read from, when it came from prose
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Yield:
+    """A weak fact the page's own example contradicts, and which gave way to it in the contract."""
+
+    name: str  # the property
+    what: str  # "required" (the example leaves it out) or "type" (the example value is not of that type)
+    how: How  # how the weak fact was found
+    fact: DocLocation  # where the weak fact stands
+    example: DocLocation  # where the example contradicts it (the key's line, or the body's first line)
+    detail: str  # one sentence: what the fact says and what the example does
+    quote: str = ""  # the sentence of a prose fact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +153,7 @@ class Operation:
     examples: tuple[Example, ...]
     resource: str  # resource type name, e.g. "outboundSharedUserProfile"
     additional_properties: bool = False  # may a client send properties the page does not list?
+    yields: tuple[Yield, ...] = ()  # weak facts the page's own examples overruled (contract/consistency.py)
 
     @property
     def path(self) -> str:
@@ -270,6 +288,7 @@ def _fact(d: dict[str, Any]) -> Fact[Any]:
         how=How(d["how"]),
         confidence=d.get("confidence", 1.0),
         note=d.get("note", ""),
+        quote=d.get("quote", ""),
     )
 
 
@@ -322,6 +341,18 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
         ),
         resource=o["resource"],
         additional_properties=o.get("additional_properties", False),
+        yields=tuple(
+            Yield(
+                name=y["name"],
+                what=y["what"],
+                how=How(y["how"]),
+                fact=DocLocation(**y["fact"]),
+                example=DocLocation(**y["example"]),
+                detail=y["detail"],
+                quote=y.get("quote", ""),
+            )
+            for y in o.get("yields", ())
+        ),
     )
     return Spec(
         doc_file=data["doc_file"],
@@ -346,6 +377,7 @@ __all__ = [
     "GUID_PATTERN",
     "GUID_RE",
     "JSON",
+    "WEAK_BELOW",
     "ContractNote",
     "DocLocation",
     "Example",
@@ -357,6 +389,7 @@ __all__ = [
     "Property",
     "Severity",
     "Spec",
+    "Yield",
     "documented_odata_types",
     "request_schema",
     "response_schema",

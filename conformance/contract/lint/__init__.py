@@ -2,7 +2,8 @@
 
 Every finding code is one rule: a small generator registered with `@rule(code, severity,
 description)` (see `base`), in a module by topic: `stubs` (what the stub generator left), `wire`
-(the HTTP of examples and prose), `consistency` (the page at odds with its own contract). This
+(the HTTP of examples and prose), `consistency` (the page at odds with its own contract), `overrules`
+(weak facts the page's own examples overruled). This
 engine runs every rule over one `LintContext` and stamps the rule's code and severity, and the page
 location, on each `Hit` it yields, as jsonschema's engine stamps context onto errors of its keyword
 functions. `rules()` lists them; `conformance lint --list` prints the table.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from conformance.contract.derive import derive_page, derive_text, page_text, read_page
 from conformance.contract.docparse import parse_page
-from conformance.contract.lint import consistency, stubs, wire  # noqa: F401 - registers the rules
+from conformance.contract.lint import consistency, overrules, stubs, wire  # noqa: F401 - registers the rules
 from conformance.contract.lint.base import RULES, Hit, LintContext, Rule, rule
 from conformance.contract.lint.consistency import GRAPH_NAMESPACE
 from conformance.contract.lint.stubs import is_mirrored_guid, is_placeholder_value

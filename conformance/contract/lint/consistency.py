@@ -12,6 +12,7 @@ from conformance.contract.lint.base import Hit, LintContext, rule
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import (
     JSON,
+    WEAK_BELOW,
     DocLocation,
     Severity,
     request_schema,
@@ -113,7 +114,9 @@ def _check_body(
             known = op.property(name)
             cite = f" ({known.required.where.cite()})" if known is not None else ""
             text = f"example {kind} body leaves out {name!r}, which the page makes required{cite}"
-            if known is not None and known.required.confidence < 1.0:
+            if known is not None and known.required.confidence >= WEAK_BELOW:
+                text += "; the requirement is explicit, so the example is wrong"
+            if known is not None and known.required.confidence < WEAK_BELOW:
                 # The requirement itself is a reading of prose or a table intro: the page may
                 # simply be loose, so this is not proof of a broken example.
                 severity = Severity.WARNING
