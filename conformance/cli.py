@@ -137,9 +137,14 @@ def _parser() -> _Parser:
     derive.add_argument("--out", default="specs", help="output directory (default: specs)")
 
     lint = sub.add_parser("lint", help="report problems on a doc page with line numbers")
-    lint_what = lint.add_mutually_exclusive_group(required=True)
-    lint_what.add_argument("page", nargs="?", help="the doc page (.md)")
-    lint_what.add_argument("--list", action="store_true", help="list the lint rules and exit")
+    lint.add_argument("page", nargs="*", help="the doc page(s) (.md)")
+    lint.add_argument("--list", action="store_true", help="list the lint rules and exit")
+    lint.add_argument(
+        "--format",
+        choices=("text", "github", "sarif", "json"),
+        default="text",
+        help="text (default), github (workflow annotations), sarif (SARIF 2.1.0 for code scanning), json",
+    )
 
     serve = sub.add_parser("serve", help="serve the reference implementation on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -223,19 +228,29 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.contract.lint import lint_page, rules
-    from conformance.contract.spec import Severity
+    from conformance.ci.lintformats import PageLint, render
+    from conformance.contract.lint import exit_code, lint_page, rules
+    from conformance.runner import harness_version
 
+    if args.list == bool(args.page):
+        raise ConfigError("name the doc page(s) to lint, or --list for the rules (not both)")
     if args.list:
         for r in rules():
             print(f"{r.code:<24} {r.severity:<8} {r.description}", file=out)
         return EXIT_OK
-    notes = lint_page(args.page)
-    for n in notes:
-        print(f"{n.where.file}:{n.where.line}: {n.severity} {n.code} {n.message}", file=out)
-    errors = sum(n.severity == Severity.ERROR for n in notes)
-    print(f"{plural(len(notes), 'finding')}, {plural(errors, 'error')}", file=out)
-    return EXIT_FAIL if errors else EXIT_OK
+    pages: list[PageLint] = []
+    for page in args.page:
+        try:
+            pages.append(PageLint(path=page, notes=lint_page(page)))
+        except HarnessError as exc:
+            if len(args.page) == 1 and args.format == "text":
+                raise  # one page: one line on stderr, exit 2, as always
+            print(f"conformance lint: error: {exc}", file=guarded(sys.stderr))
+            pages.append(PageLint(path=page, error=str(exc)))
+    print(render(pages, args.format, version=harness_version()), file=out, end="")
+    if any(p.error is not None for p in pages):
+        return EXIT_USAGE
+    return exit_code([n for p in pages for n in p.notes])
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
