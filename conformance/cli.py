@@ -5,6 +5,7 @@
     conformance lint    doc page -> findings about the page itself
     conformance serve   run the reference implementation (optionally with named faults)
     conformance checks  list the check catalogue
+    conformance compare what changed between two runs' report.json (exit 1 when something regressed)
 
 Exit codes: 0 conformant / clean, 1 a counting check failed (or lint errors), 2 usage, configuration or
 doc error, 3 the harness could not decide (target unreachable, a check crashed, the run's time budget ran
@@ -154,6 +155,13 @@ def _parser() -> _Parser:
         "--list-faults", action="store_true", help="list the named faults and legal variations"
     )
     serve.add_argument("--token", help="accept only this bearer token (default: any non-empty one)")
+
+    compare = sub.add_parser("compare", help="what changed between two runs' report.json files")
+    compare.add_argument("old", help="the earlier run's report.json")
+    compare.add_argument("new", help="the later run's report.json")
+    compare.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="markdown: a step summary"
+    )
 
     checks = sub.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--spec", help="bind to this spec instead of the packaged seed")
@@ -315,7 +323,22 @@ def catalogue_markdown(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMMANDS = {"run": cmd_run, "derive": cmd_derive, "lint": cmd_lint, "serve": cmd_serve, "checks": cmd_checks}
+def cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.ci import compare
+
+    result = compare.compare(compare.load(args.old), compare.load(args.new))
+    print((compare.markdown if args.format == "markdown" else compare.text)(result), file=out, end="")
+    return result.exit_code
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "derive": cmd_derive,
+    "lint": cmd_lint,
+    "serve": cmd_serve,
+    "checks": cmd_checks,
+    "compare": cmd_compare,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
