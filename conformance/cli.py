@@ -5,6 +5,7 @@
     conformance lint    doc page -> findings about the page itself
     conformance serve   run the reference implementation (optionally with named faults)
     conformance checks  list the check catalogue
+    conformance compare what changed between two runs' report.json (exit 1 when something regressed)
 
 Exit codes: 0 conformant / clean, 1 a counting check failed (or lint errors), 2 usage, configuration or
 doc error, 3 the harness could not decide (target unreachable, a check crashed, the run's time budget ran
@@ -149,9 +150,14 @@ def _parser() -> _Parser:
     derive.add_argument("--out", default="specs", help="output directory (default: specs)")
 
     lint = sub.add_parser("lint", help="report problems on a doc page with line numbers")
-    lint_what = lint.add_mutually_exclusive_group(required=True)
-    lint_what.add_argument("page", nargs="?", help="the doc page (.md)")
-    lint_what.add_argument("--list", action="store_true", help="list the lint rules and exit")
+    lint.add_argument("page", nargs="*", help="the doc page(s) (.md)")
+    lint.add_argument("--list", action="store_true", help="list the lint rules and exit")
+    lint.add_argument(
+        "--format",
+        choices=("text", "github", "sarif", "json"),
+        default="text",
+        help="text (default), github (workflow annotations), sarif (SARIF 2.1.0 for code scanning), json",
+    )
 
     serve = sub.add_parser("serve", help="serve the reference implementation on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
@@ -161,6 +167,13 @@ def _parser() -> _Parser:
         "--list-faults", action="store_true", help="list the named faults and legal variations"
     )
     serve.add_argument("--token", help="accept only this bearer token (default: any non-empty one)")
+
+    compare = sub.add_parser("compare", help="what changed between two runs' report.json files")
+    compare.add_argument("old", help="the earlier run's report.json")
+    compare.add_argument("new", help="the later run's report.json")
+    compare.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="markdown: a step summary"
+    )
 
     checks = sub.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--spec", help="bind to this spec instead of the packaged seed")
@@ -240,19 +253,29 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
-    from conformance.contract.lint import lint_page, rules
-    from conformance.contract.spec import Severity
+    from conformance.ci.lintformats import PageLint, render
+    from conformance.contract.lint import exit_code, lint_page, rules
+    from conformance.runner import harness_version
 
+    if args.list == bool(args.page):
+        raise ConfigError("name the doc page(s) to lint, or --list for the rules (not both)")
     if args.list:
         for r in rules():
             print(f"{r.code:<24} {r.severity:<8} {r.description}", file=out)
         return EXIT_OK
-    notes = lint_page(args.page)
-    for n in notes:
-        print(f"{n.where.file}:{n.where.line}: {n.severity} {n.code} {n.message}", file=out)
-    errors = sum(n.severity == Severity.ERROR for n in notes)
-    print(f"{plural(len(notes), 'finding')}, {plural(errors, 'error')}", file=out)
-    return EXIT_FAIL if errors else EXIT_OK
+    pages: list[PageLint] = []
+    for page in args.page:
+        try:
+            pages.append(PageLint(path=page, notes=lint_page(page)))
+        except HarnessError as exc:
+            if len(args.page) == 1 and args.format == "text":
+                raise  # one page: one line on stderr, exit 2, as always
+            print(f"conformance lint: error: {exc}", file=guarded(sys.stderr))
+            pages.append(PageLint(path=page, error=str(exc)))
+    print(render(pages, args.format, version=harness_version()), file=out, end="")
+    if any(p.error is not None for p in pages):
+        return EXIT_USAGE
+    return exit_code([n for p in pages for n in p.notes])
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -317,7 +340,22 @@ def catalogue_markdown(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMMANDS = {"run": cmd_run, "derive": cmd_derive, "lint": cmd_lint, "serve": cmd_serve, "checks": cmd_checks}
+def cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.ci import compare
+
+    result = compare.compare(compare.load(args.old), compare.load(args.new))
+    print((compare.markdown if args.format == "markdown" else compare.text)(result), file=out, end="")
+    return result.exit_code
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "derive": cmd_derive,
+    "lint": cmd_lint,
+    "serve": cmd_serve,
+    "checks": cmd_checks,
+    "compare": cmd_compare,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
