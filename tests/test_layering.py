@@ -51,6 +51,13 @@ ALLOWED: dict[str, set[str]] = {
         "contract.httpexamples",
         "contract.spec",
     },
+    "contract.facts_alternatives": {
+        "contract.doctext",
+        "contract.facts",
+        "contract.facts_tables",
+        "contract.resources",
+        "contract.spec",
+    },
     "contract.reconcile": {
         "contract.doctext",
         "contract.facts",
@@ -63,6 +70,7 @@ ALLOWED: dict[str, set[str]] = {
         "contract.docparse",
         "contract.doctext",
         "contract.facts",
+        "contract.facts_alternatives",
         "contract.facts_examples",
         "contract.facts_prose",
         "contract.facts_tables",
