@@ -71,6 +71,8 @@ def sentence_group(sentence: str, known: dict[str, str]) -> tuple[tuple[str, ...
     known property, or the sentence is about something else (values, types, permissions).
     """
     text = sentence.strip()
+    if len(text) > MAX_SENTENCE:
+        return None
     core = _BOTH_CLAUSE_RE.sub("", text)  # "..., but you must not send both" is no negation
     if not _DEMAND_RE.search(core) or _NEGATED_RE.search(core) or _CONDITION_RE.search(core):
         return None
@@ -93,14 +95,22 @@ def sentence_group(sentence: str, known: dict[str, str]) -> tuple[tuple[str, ...
     return None
 
 
-def _list_at(
-    text: str, known: dict[str, str], *, and_joins: bool, anchored: bool
-) -> tuple[str, ...] | None:
+_LEAD_IN_RE = re.compile(
+    r"(?i)^\s*(?:the\s+)?following\s+(?:properties|fields|parameters)?\s*(?:is|are)?"
+    r"\s*(?:required|must\s+be\s+(?:specified|provided|set))?\s*:\s*"
+)
+_WORD_RE = re.compile(r"[@A-Za-z_][\w.@]*")
+MAX_SENTENCE = 1000  # longer "sentences" are tables or code flattened into text, not a requirement
+
+
+def _list_at(text: str, known: dict[str, str], *, and_joins: bool, anchored: bool) -> tuple[str, ...] | None:
     """The property names of the "A, B, or C" list at the start of `text` (any offset when not anchored)."""
-    plain_text = re.sub(r"[*`]", "", LINK_RE.sub(lambda m: m.group(1), text))
-    plain_text = re.sub(r"(?i)^\s*(?:the\s+)?following\s+(?:properties|fields|parameters)?\s*(?:is|are)?"
-                        r"\s*(?:required|must\s+be\s+(?:specified|provided|set))?\s*:\s*", "", plain_text)
-    candidates = [plain_text] if anchored else [plain_text[m.start():] for m in re.finditer(r"\b\w", plain_text)]
+    plain_text = _LEAD_IN_RE.sub("", re.sub(r"[*`]", "", LINK_RE.sub(lambda m: m.group(1), text)))
+    if anchored:
+        candidates = [plain_text]
+    else:  # a bare "A or B": the list starts at a property name
+        starts = (m.start() for m in _WORD_RE.finditer(plain_text) if m.group(0).casefold() in known)
+        candidates = [plain_text[i:] for i in starts]
     for chunk in candidates:
         end = _LIST_END_RE.search(chunk)
         segment = chunk[: end.start()] if end else chunk
@@ -169,15 +179,18 @@ def find_alternatives(
     res: dict[str, ResourceProperty] | None,
 ) -> tuple[Alternatives, ...]:
     """Every alternatives group the page states, once each (the first place it is stated)."""
-    known = {p.name.casefold(): p.name for p in properties if not p.read_only}
+    fixed = {p.name.casefold() for p in properties if p.read_only or p.name == "id"}
+    known = {p.name.casefold(): p.name for p in properties}
     for name, rp in (res or {}).items():
-        if not rp.read_only:
-            known.setdefault(name.casefold(), name)
+        known.setdefault(name.casefold(), name)
+        if rp.read_only and name.casefold() not in known:
+            fixed.add(name.casefold())
     for ex in examples:
         if isinstance(ex.request_body, dict):
             for name in ex.request_body:
                 if IDENT_RE.match(name) and "@" not in name:
                     known.setdefault(name.casefold(), name)
+    known = {k: v for k, v in known.items() if k not in fixed}  # a client cannot send these
     found: dict[frozenset[str], Alternatives] = {}
     for sentence, line, section, anchor, how in _sentences(ctx):
         group = sentence_group(plain(sentence) if "<" in sentence else sentence, known)

@@ -93,7 +93,7 @@ def _cite_alternatives(op: Operation, schema: dict[str, JSON]) -> None:
     """Each alternatives group's sentence and line beside its `anyOf`/`oneOf` (`x-doc`, `description`)."""
     if not op.alternatives:
         return
-    groups = schema["allOf"] if "allOf" in schema else [schema]
+    groups = schema.get("allOf", [schema])
     for group, alt in zip(groups, op.alternatives, strict=True):
         for branch in group.get("oneOf" if alt.exclusive else "anyOf", ()):
             branch["x-doc"] = alt.where.cite()
