@@ -152,7 +152,8 @@ def test_table_marks_both_required_but_the_sentence_makes_them_alternatives():
 def test_no_group_without_an_unconditional_alternatives_sentence(sentence):
     op = derive_text(_page(TABLE + "\n" + sentence + "\n"), "w.md").operation
     assert op.alternatives == ()
-    assert "anyOf" not in request_schema(op) and "allOf" not in request_schema(op)
+    assert "anyOf" not in request_schema(op)
+    assert "allOf" not in request_schema(op)
 
 
 def test_a_member_only_the_resource_page_names_is_added_to_the_request(tmp_path):
@@ -163,7 +164,8 @@ def test_a_member_only_the_resource_page_names_is_added_to_the_request(tmp_path)
         "|name|String|The name.|\n|ownerGroupId|String|The owning group.|\n",
         encoding="utf-8",
     )
-    table = "|Property|Type|Description|\n|:---|:---|:---|\n|name|String|Required.|\n|ownerUserId|String|Owner.|\n"
+    table = "|Property|Type|Description|\n|:---|:---|:---|\n"
+    table += "|name|String|Required.|\n|ownerUserId|String|Owner.|\n"
     text = _page(table + "\nEither **ownerUserId** or **ownerGroupId** is required.\n").replace(
         "Create a new widget.", "Create a new [widget](../resources/widget.md)."
     )
@@ -220,7 +222,8 @@ def test_reference_enforces_the_groups():
         neither = _post(server, BASE)
         assert neither.status_code == 400
         message = neither.json()["error"]["message"]
-        assert "tenantScope" in message and "Either tenantScope or siteScope is required." in message
+        assert "tenantScope" in message
+        assert "Either tenantScope or siteScope is required." in message
         assert _post(server, {**BASE, "tenantScope": "/"}).status_code == 201
         assert _post(server, {**BASE, "siteScope": "/sites/a"}).status_code == 201
         assert _post(server, {**BASE, "tenantScope": "/", "siteScope": "/sites/a"}).status_code == 201
@@ -230,7 +233,9 @@ def test_reference_enforces_the_groups():
         no_ticket = {k: v for k, v in BASE.items() if k != "ticketNumber"}
         assert _post(server, {**no_ticket, "siteScope": "/s"}).status_code == 400
         server.set_faults(["alternatives-both-accepted"])  # LEGAL: a lenient server
-        assert _post(server, {**BASE, "siteScope": "/s", "ticketUrl": "https://t.example/1"}).status_code == 201
+        assert (
+            _post(server, {**BASE, "siteScope": "/s", "ticketUrl": "https://t.example/1"}).status_code == 201
+        )
         server.set_faults(["alternatives-neither-accepted"])  # BROKEN
         assert _post(server, BASE).status_code == 201
         server.set_faults(["alternatives-last-rejected"])  # BROKEN
@@ -258,7 +263,7 @@ def _statuses(report: dict) -> dict[str, str]:
 
 
 def test_checks_pass_on_the_reference_and_cite_the_sentence(tmp_path):
-    code, report, md = _run(tmp_path, "--spec", str(PAGE))
+    code, report, _ = _run(tmp_path, "--spec", str(PAGE))
     assert code == 0, report
     assert _statuses(report) == {"ALT-001": "pass", "ALT-002": "pass"}
     doc = next(c["doc"] for c in report["checks"] if c["id"] == "ALT-001")

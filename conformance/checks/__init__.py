@@ -232,7 +232,7 @@ def _placeholders(op: Operation | None) -> dict[str, str]:
         if op.id_format.value == "guid"
         else "a non-empty string",
         "path": op.path,
-        "alternatives": "; ".join(" or ".join(g.names) for g in op.alternatives) or "(none)",
+        "alternatives": "; ".join(" or ".join(g.names) for g in op.alternatives) or "none on this page",
     }
 
 

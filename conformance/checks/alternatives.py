@@ -43,7 +43,7 @@ def _named(group: Alternatives) -> str:
     Level.MUST,
     "A body with none of the properties of an alternatives group ({alternatives}) is rejected with a 4xx.",
     title="Neither alternative rejected",
-    doc=DocRef(field="alternatives"),
+    doc=DocRef(field="alternatives", section="Request body"),
     applies=_has_alternatives,
 )
 def neither_rejected(ctx: CheckContext) -> Iterator[Finding]:
@@ -62,7 +62,7 @@ def neither_rejected(ctx: CheckContext) -> Iterator[Finding]:
     "Each property of an alternatives group ({alternatives}), sent as the only one of its group with the "
     "required properties, is accepted with {status}.",
     title="Each alternative accepted",
-    doc=DocRef(field="alternatives"),
+    doc=DocRef(field="alternatives", section="Request body"),
     applies=_has_alternatives,
 )
 def each_alternative_accepted(ctx: CheckContext) -> Iterator[Finding]:
