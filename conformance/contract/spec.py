@@ -191,7 +191,10 @@ class Spec:
 
     def to_json(self) -> dict[str, JSON]:
         """Plain JSON form (stable key order), inverse of `spec_from_json`."""
-        return {"format": SPEC_FORMAT, **_dump(self)}
+        data: dict[str, JSON] = {"format": SPEC_FORMAT, **_dump(self)}
+        if not self.operation.alternatives:  # absent rather than empty: specs written before it stay equal
+            del data["operation"]["alternatives"]
+        return data
 
     def locate(self, section: str, anchor: str = "") -> DocLocation | None:
         """The landmark with this section heading and anchor (case-insensitive), or None."""
