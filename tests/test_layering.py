@@ -60,6 +60,13 @@ ALLOWED: dict[str, set[str]] = {
         "contract.schemas",
         "contract.spec",
     },
+    "contract.facts_alternatives": {
+        "contract.doctext",
+        "contract.facts",
+        "contract.facts_tables",
+        "contract.resources",
+        "contract.spec",
+    },
     "contract.reconcile": {
         "contract.doctext",
         "contract.facts",
@@ -74,6 +81,7 @@ ALLOWED: dict[str, set[str]] = {
         "contract.docparse",
         "contract.doctext",
         "contract.facts",
+        "contract.facts_alternatives",
         "contract.facts_examples",
         "contract.facts_prose",
         "contract.facts_tables",

@@ -9,11 +9,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from conformance.contract.derive import derive_page
 from conformance.contract.schemas import parse_datetime
 from conformance.contract.spec import GUID_RE, DocLocation, Fact, How, Operation, Property, Spec
 from conformance.errors import ConfigError
@@ -433,8 +435,9 @@ def test_registries_are_large_disjoint_and_each_entry_applies_to_a_test_spec():
     assert all(not f.legal for f in FAULTS.values())
     assert all(f.legal for f in VARIATIONS.values())
     assert all(f.level_hint in ("MUST", "SHOULD", "MAY") and f.description for f in faults)
+    alternatives = derive_page(Path(__file__).parent / "cases" / "alternatives" / "create-scopedgrant.md")
     for fault in faults:
-        assert any(fault.applies_to(s.operation) for s in SPECS.values()), fault.name
+        assert any(fault.applies_to(s.operation) for s in (*SPECS.values(), alternatives)), fault.name
 
 
 def test_faults_combine():

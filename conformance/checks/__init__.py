@@ -181,7 +181,7 @@ def check(
 
 def catalogue() -> list[Check]:
     """Every registered check, sorted by id (imports the topic modules once)."""
-    from conformance.checks import create, fuzz, protocol, validation  # noqa: F401 - registration
+    from conformance.checks import alternatives, create, fuzz, protocol, validation  # noqa: F401 - registration
 
     return sorted(REGISTRY.values(), key=lambda c: c.id)
 
@@ -232,6 +232,7 @@ def _placeholders(op: Operation | None) -> dict[str, str]:
         if op.id_format.value == "guid"
         else "a non-empty string",
         "path": op.path,
+        "alternatives": "; ".join(" or ".join(g.names) for g in op.alternatives) or "none on this page",
     }
 
 

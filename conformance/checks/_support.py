@@ -92,19 +92,38 @@ def writable(op: Operation) -> list[Property]:
 def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
     """Only the required properties, each with its known-good value (--value) or a valid sample."""
     known = ctx.options.known
-    return {
+    body = {
         p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name)
         for p in ctx.op.required
         if not p.read_only
     }
+    for group in ctx.op.alternatives:  # one member of each "either A or B" group, a known-good one first
+        if not any(name in body for name in group.names):
+            name = next((n for n in group.names if n in known), group.names[0])
+            body[name] = value_for(ctx, name)
+    return body
+
+
+def value_for(ctx: CheckContext, name: str) -> JSON:
+    """The known-good value of a property, else a valid sample of its schema."""
+    known = ctx.options.known
+    prop = ctx.op.property(name)
+    return known[name] if name in known else sample(prop.schema if prop else {}, ctx, name)
 
 
 def full_body(ctx: CheckContext) -> dict[str, JSON]:
     """Every writable property the page lists, each with its known-good value or a valid non-null value."""
     known = ctx.options.known
-    return {
+    body = {
         p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name) for p in writable(ctx.op)
     }
+    for group in ctx.op.alternatives:  # "A or B, but not both": only one member of an exclusive group
+        if group.exclusive:
+            keep = next((n for n in group.names if n in known), group.names[0])
+            for name in group.names:
+                if name != keep:
+                    body.pop(name, None)
+    return body
 
 
 def media_type(reply: Reply) -> str:

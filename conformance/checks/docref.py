@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.contract.spec import DocLocation, Fact, Operation, Spec
+from conformance.contract.spec import Alternatives, DocLocation, Fact, Operation, Spec
 from conformance.errors import did_you_mean
 
 # The section headings of a Graph API reference page (the docs' template); a DocRef names one of these.
@@ -30,7 +30,7 @@ DOC_SECTIONS = (
 )
 
 # The `Operation` fields that hold a place on the page: a `Fact`, a tuple of them, or the examples.
-FIELDS = ("examples", "id_format", "method", "odata_type", "paths", "success_status")
+FIELDS = ("alternatives", "examples", "id_format", "method", "odata_type", "paths", "success_status")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +107,16 @@ def _fact(ref: DocRef, op: Operation) -> tuple[DocLocation, Fact[Any] | None] | 
     value = getattr(op, ref.field)
     if isinstance(value, tuple) and value and isinstance(value[0], Fact):
         return value[0].where, value[0]
+    if isinstance(value, tuple) and value and isinstance(value[0], Alternatives):
+        group = value[0]  # the first group's sentence, with its confidence (a bare "A or B" is weaker)
+        fact: Fact[Any] = Fact(
+            value=list(group.names),
+            where=group.where,
+            how=group.how,
+            confidence=group.confidence,
+            note=group.sentence,
+        )
+        return group.where, fact
     if isinstance(value, tuple) and value and hasattr(value[0], "request_where"):
         where = next((e.request_where for e in value if e.request_where is not None), None)
         return (where, None) if where is not None else None

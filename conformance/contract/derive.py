@@ -12,6 +12,7 @@ from conformance.contract.consistency import settle
 from conformance.contract.docparse import parse_page
 from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, section_range
+from conformance.contract.facts_alternatives import apply_alternatives, find_alternatives
 from conformance.contract.facts_examples import (
     example_blocks,
     example_id_format,
@@ -97,6 +98,8 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     table = table_properties(ctx, resource_props)
     properties = merge_prose_required(ctx, table, resource_props, resource, examples)
     properties, open_body = complete_from_examples(ctx, properties, examples, resource_props)
+    alternatives = find_alternatives(ctx, properties, examples, resource_props)
+    properties = apply_alternatives(ctx, properties, alternatives, resource_props)
     success = success_status(ctx, examples)
     odata = example_odata_type(ctx, examples)
     id_format = example_id_format(ctx, examples)
@@ -120,6 +123,7 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
             examples=examples,
             resource=resource,
             additional_properties=open_body,
+            alternatives=alternatives,
         ),
     )
     if not version:

@@ -85,7 +85,19 @@ def _annotated_request_schema(op: Operation) -> dict[str, JSON]:
         prop = op.property(name)
         if prop is not None:
             schema["properties"][name] = _with_doc(sub, prop)
+    _cite_alternatives(op, schema)
     return schema
+
+
+def _cite_alternatives(op: Operation, schema: dict[str, JSON]) -> None:
+    """Each alternatives group's sentence and line beside its `anyOf`/`oneOf` (`x-doc`, `description`)."""
+    if not op.alternatives:
+        return
+    groups = schema.get("allOf", [schema])
+    for group, alt in zip(groups, op.alternatives, strict=True):
+        for branch in group.get("oneOf" if alt.exclusive else "anyOf", ()):
+            branch["x-doc"] = alt.where.cite()
+            branch["description"] = alt.sentence
 
 
 def _annotated_response_schema(op: Operation) -> dict[str, JSON]:

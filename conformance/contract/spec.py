@@ -139,6 +139,23 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Alternatives:
+    """A group of properties of which a request must carry at least one ("Either A or B is required"),
+    or exactly one when `exclusive` ("Specify A or B, but not both"). No member is required on its own."""
+
+    names: tuple[str, ...]  # two or more request properties, in the sentence's order
+    exclusive: bool  # exactly one (oneOf) rather than at least one (anyOf)
+    sentence: str  # the page's sentence, as plain text, for reports to quote
+    where: DocLocation  # the sentence's line
+    how: How = How.PROSE
+    confidence: float = 1.0
+
+    def cite(self) -> str:
+        """`page.md:52 ("Either A or B is required.")`, for messages."""
+        return f'{self.where.cite()} ("{self.sentence}")'
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Operation:
     """The create operation a page documents."""
 
@@ -154,6 +171,7 @@ class Operation:
     resource: str  # resource type name, e.g. "outboundSharedUserProfile"
     additional_properties: bool = False  # may a client send properties the page does not list?
     yields: tuple[Yield, ...] = ()  # weak facts the page's own examples overruled (contract/consistency.py)
+    alternatives: tuple[Alternatives, ...] = ()  # "either A or B is required" groups
 
     @property
     def path(self) -> str:
@@ -191,7 +209,10 @@ class Spec:
 
     def to_json(self) -> dict[str, JSON]:
         """Plain JSON form (stable key order), inverse of `spec_from_json`."""
-        return {"format": SPEC_FORMAT, **_dump(self)}
+        data: dict[str, JSON] = {"format": SPEC_FORMAT, **_dump(self)}
+        if not self.operation.alternatives:  # absent rather than empty: specs written before it stay equal
+            del data["operation"]["alternatives"]
+        return data
 
     def locate(self, section: str, anchor: str = "") -> DocLocation | None:
         """The landmark with this section heading and anchor (case-insensitive), or None."""
@@ -217,7 +238,17 @@ def request_schema(op: Operation) -> dict[str, JSON]:
     }
     # OData control information such as "@odata.type" is always allowed in a request.
     schema["patternProperties"] = {"^@": {}}
+    groups = [alternatives_schema(g) for g in op.alternatives]
+    if len(groups) == 1:
+        schema.update(groups[0])
+    elif groups:
+        schema["allOf"] = groups
     return schema
+
+
+def alternatives_schema(group: Alternatives) -> dict[str, JSON]:
+    """`{"anyOf": [{"required": [A]}, {"required": [B]}]}` (`oneOf` for an exclusive group)."""
+    return {"oneOf" if group.exclusive else "anyOf": [{"required": [name]} for name in group.names]}
 
 
 def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[str, JSON]:
@@ -353,6 +384,17 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
             )
             for y in o.get("yields", ())
         ),
+        alternatives=tuple(
+            Alternatives(
+                names=tuple(str(n) for n in a["names"]),
+                exclusive=bool(a["exclusive"]),
+                sentence=str(a["sentence"]),
+                where=DocLocation(**a["where"]),
+                how=How(a.get("how", How.PROSE.value)),
+                confidence=float(a.get("confidence", 1.0)),
+            )
+            for a in o.get("alternatives", ())
+        ),
     )
     return Spec(
         doc_file=data["doc_file"],
@@ -378,6 +420,7 @@ __all__ = [
     "GUID_RE",
     "JSON",
     "WEAK_BELOW",
+    "Alternatives",
     "ContractNote",
     "DocLocation",
     "Example",
@@ -390,6 +433,7 @@ __all__ = [
     "Severity",
     "Spec",
     "Yield",
+    "alternatives_schema",
     "documented_odata_types",
     "request_schema",
     "response_schema",

@@ -12,12 +12,13 @@ fault to be observable; `Fault.applies_to(op)` answers it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from conformance.contract.schemas import parse_datetime
-from conformance.contract.spec import JSON, Level, Operation, Property, request_schema
+from conformance.contract.spec import JSON, Level, Operation, Property, alternatives_schema, request_schema
 from conformance.errors import ConfigError, did_you_mean
 
 # What a fault or variation needs from the Spec to be observable.
@@ -32,6 +33,8 @@ NEEDS = {
     "typed": "a writable property with a JSON type",
     "closed": "the body does not allow unlisted properties",
     "nullable-optional": "a nullable optional property",
+    "alternatives": "an alternatives group ('Either A or B is required')",
+    "exclusive-alternatives": "an exclusive alternatives group ('A or B, but not both')",
 }
 
 
@@ -116,6 +119,25 @@ _FAULTS = (
     _f("accepts-malformed-json", "MUST", "a body that is not JSON is answered with a success"),
     _f("accepts-non-object", "MUST", "a JSON body that is not an object (array, string) is created"),
     _f("accepts-any-content-type", "MUST", "a JSON body sent as text/plain is created instead of 415"),
+    # -- alternatives ("Either A or B is required") ----------------------------------------------
+    _f(
+        "alternatives-neither-accepted",
+        "MUST",
+        "a body with none of an alternatives group is created",
+        "alternatives",
+    ),
+    _f(
+        "alternatives-last-rejected",
+        "MUST",
+        "a body whose only member of the first alternatives group is its last member is rejected",
+        "alternatives",
+    ),
+    _f(
+        "alternatives-all-required",
+        "MUST",
+        "every member of an alternatives group is required, as if the sentence said 'A and B'",
+        "alternatives",
+    ),
     # -- crashes ---------------------------------------------------------------------------------
     _f("crash-non-ascii", "MUST", "500 when any sent string holds a non-ASCII character", "string"),
     _f("crash-long-string", "MUST", "500 when any sent string is longer than 256 characters", "string"),
@@ -158,6 +180,11 @@ _VARIATIONS = (
     _v("connection-close", "every response carries Connection: close and the connection is closed"),
     _v("chunked", "bodies are sent with chunked transfer encoding"),
     _v("gzip", "bodies are gzip-encoded when the client accepts gzip"),
+    _v(
+        "alternatives-both-accepted",
+        "a body with several members of an exclusive group ('A or B, but not both') is created",
+        "exclusive-alternatives",
+    ),
     _v(
         "omit-unsent-nullable",
         "nullable optional properties that were not sent are omitted",
@@ -236,6 +263,8 @@ _HAS: dict[str, Callable[[Operation], bool]] = {
     "typed": lambda op: any("type" in p.schema for p in writable(op)),
     "closed": lambda op: not op.additional_properties,
     "nullable-optional": lambda op: any(p.nullable and not p.required.value for p in op.properties),
+    "alternatives": lambda op: bool(op.alternatives),
+    "exclusive-alternatives": lambda op: any(g.exclusive for g in op.alternatives),
 }
 assert _HAS.keys() == NEEDS.keys()
 
@@ -261,7 +290,37 @@ def loosened_schema(op: Operation, faults: frozenset[str]) -> dict[str, JSON]:
         schema = _drop_datetime_format(schema)
     if _on(faults, "id-from-client"):
         schema["properties"].setdefault("id", {})
+    if op.alternatives:
+        schema = _loosened_alternatives(op, faults, schema)
     return schema
+
+
+def _loosened_alternatives(op: Operation, faults: frozenset[str], schema: dict[str, JSON]) -> dict[str, JSON]:
+    """The alternatives constraints, changed by the alternatives faults and variations that are on."""
+    groups = list(op.alternatives)
+    if _on(faults, "alternatives-both-accepted"):
+        groups = [dataclasses.replace(g, exclusive=False) for g in groups]
+    if _on(faults, "alternatives-all-required"):
+        schema["required"] = list(dict.fromkeys([*schema["required"], *(n for g in groups for n in g.names)]))
+        groups = []
+    if _on(faults, "alternatives-neither-accepted") or _on(faults, "accepts-missing-required"):
+        groups = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        schema.pop(key, None)
+    parts = [alternatives_schema(g) for g in groups]
+    if parts:
+        schema["allOf"] = parts
+    return schema
+
+
+def alternatives_refusal(faults: frozenset[str], op: Operation, body: dict[str, JSON]) -> str:
+    """Why the `alternatives-last-rejected` fault refuses this body, or '' when it does not."""
+    if not op.alternatives or not _on(faults, "alternatives-last-rejected"):
+        return ""
+    names = op.alternatives[0].names
+    if names[-1] in body and not any(n in body for n in names[:-1]):
+        return f"{names[-1]} alone is not accepted; send {names[0]}"
+    return ""
 
 
 def _drop_datetime_format(node: JSON) -> JSON:
@@ -355,6 +414,7 @@ __all__ = [
     "NEEDS",
     "VARIATIONS",
     "Fault",
+    "alternatives_refusal",
     "caller_sets_id",
     "crash_reason",
     "first_optional",

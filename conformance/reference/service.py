@@ -25,6 +25,7 @@ from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Operation, Spec, request_schema
 from conformance.reference.faults import (
     ALL,
+    alternatives_refusal,
     caller_sets_id,
     crash_reason,
     loosened_schema,
@@ -215,7 +216,12 @@ class ReferenceServer:
         except RecursionError:
             errors = [("", "the request body is nested too deeply")]
         if errors:
-            return self._invalid(mode, req, *errors[0])
+            pointer, message = errors[0]
+            why = (not pointer and _group_message(self.op, body)) or message
+            return self._invalid(mode, req, pointer, why)
+        refusal = alternatives_refusal(mode.faults, self.op, body)
+        if refusal:
+            return self._invalid(mode, req, "", refusal)
         return self._created(mode, req, body)
 
     def _invalid(self, mode: _Mode, req: Request, pointer: str, message: str) -> Reply:
@@ -352,6 +358,17 @@ class ReferenceServer:
 
 
 # -- pure helpers ------------------------------------------------------------------------------
+
+
+def _group_message(op: Operation, body: dict[str, JSON]) -> str:
+    """What an alternatives group the body breaks says (a clearer error than the schema's `anyOf`)."""
+    for group in op.alternatives:
+        sent = [n for n in group.names if n in body]
+        if not sent:
+            return f"one of {', '.join(group.names)} is required ({group.sentence})"
+        if group.exclusive and len(sent) > 1:
+            return f"only one of {', '.join(group.names)} may be sent ({group.sentence})"
+    return ""
 
 
 def _route(path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
