@@ -51,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "contract.httpexamples",
         "contract.spec",
     },
+    "contract.naming": {"contract.doctext", "contract.facts", "contract.spec"},  # the resource link and name
     "contract.reconcile": {
         "contract.doctext",
         "contract.facts",
@@ -67,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "contract.facts_prose",
         "contract.facts_tables",
         "contract.files",
+        "contract.naming",
         "contract.reconcile",
         "contract.resources",
         "contract.spec",
