@@ -73,9 +73,11 @@ ALLOWED: dict[str, set[str]] = {
         "contract.resources",
         "contract.spec",
     },
+    "contract.repair": {"contract.schemas", "contract.spec"},  # valid examples for the OpenAPI file
     "contract.openapi": {
         "contract.derive",
         "contract.files",
+        "contract.repair",
         "contract.spec",
         "contract.specfile",
         "contract.schemas",
