@@ -1,14 +1,25 @@
 """Derive every corpus page and compare with the hand-checked labels, field by field.
 
-Run: `python benchmarks/derive_accuracy.py [--corpus DIR] [--min 0.95]`. Exits 1 if any field is
-below the minimum or any page crashes, 2 if the corpus is absent.
+Run: `python benchmarks/derive_accuracy.py [--corpus DIR] [--min 0.95] [--no-self-check]`. Exits 1 if any
+field is below the minimum, any page crashes or any page fails its self-check; 2 if the corpus is absent.
+
+`name`: the labels have no name field, so the expected name is the type of the label's first resource page
+(`resource_pages`): its file name's last `-` part (`ediscovery-custodian.md` is `custodian`), spelled as the
+labelled response annotation or the title spells it (`outboundSharedUserProfile`), else as the file does.
+`self_check`: the page goes the way a user takes it, `conformance derive PAGE --out DIR` then
+`conformance run --spec DIR/<name>.openapi.yaml` against its own reference implementation (a fixed seed,
+few generated examples); right when that run exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import re
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +30,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from conformance.cli import main as conformance_main
 from conformance.contract.derive import derive_page
 from conformance.contract.spec import GUID_RE, How, Spec
 from conformance.errors import HarnessError
@@ -84,6 +96,31 @@ def _label_example_responses(label: dict[str, Any]) -> list[dict[str, Any]]:
     return [{k: r.get(k) for k in keys} for r in label.get("example_responses", [])]
 
 
+def _label_name(label: dict[str, Any]) -> str:
+    """The expected resource name: the first resource page's type, in Graph's spelling where labelled."""
+    key = Path(label["resource_pages"][0]).stem.rsplit("-", 1)[-1]
+    annotation = (label.get("response_annotation_odata_type") or "").rsplit(".", 1)[-1]
+    spellings = [annotation, *re.findall(r"[A-Za-z_]\w*", label.get("title", ""))]
+    return next((w for w in spellings if w.casefold() == key.casefold()), key)
+
+
+def self_check(page: Path, *, examples: int = 5, seed: int = 1) -> tuple[int, str]:
+    """(exit code, what the CLI printed) of `derive PAGE --out DIR` then `run --spec` the derived file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = conformance_main(["derive", str(page), "--out", tmp])
+            derived = sorted(Path(tmp).glob("*.openapi.yaml"))
+            if code == 0 and len(derived) == 1:
+                run = ["run", "--spec", str(derived[0]), "--examples", str(examples), "--seed", str(seed)]
+                code = conformance_main(
+                    [*run, "--report-dir", str(Path(tmp) / "reports"), "--format", "json", "-q"]
+                )
+            elif code == 0:
+                code, _ = 2, out.write(f"derive wrote {len(derived)} .openapi.yaml files, expected 1")
+        return code, out.getvalue()
+
+
 # field name -> (what the label says, what the derived spec says)
 FIELDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any]]] = {
     "title": (lambda lb: lb["title"], lambda s: s.title),
@@ -110,6 +147,7 @@ FIELDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any]]]
     ),
     "response_id_is_guid": (lambda lb: bool(lb.get("response_id_is_guid")), _id_is_guid),
     "example_responses": (_label_example_responses, _example_responses),
+    "name": (_label_name, lambda s: s.operation.resource),
 }
 
 
@@ -119,6 +157,9 @@ class Outcome:
 
     total: int = 0
     right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    self_checked: int = 0  # pages whose self-check ran
+    self_check_ok: int = 0
+    self_check_failures: list[tuple[str, int, str]] = field(default_factory=list)  # file, exit, output
     diffs: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # file, field, expected, got
     crashes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -126,8 +167,9 @@ class Outcome:
         return self.right[name] / self.total if self.total else 0.0
 
 
-def compare(corpus: Path) -> Outcome:
-    """Derive each labelled page under `corpus` and compare it with its labels."""
+def compare(corpus: Path, *, with_self_check: bool = True) -> Outcome:
+    """Derive each labelled page under `corpus`, compare it with its labels and (unless told not to)
+    self-check it."""
     labels = yaml.safe_load((corpus / "labels.yaml").read_text(encoding="utf-8"))
     out = Outcome()
     for label in labels:
@@ -147,6 +189,13 @@ def compare(corpus: Path) -> Outcome:
                 out.right[name] += 1
             else:
                 out.diffs.append((label["file"], name, expected, actual))
+        if with_self_check:
+            out.self_checked += 1
+            code, printed = self_check(path)
+            if code == 0:
+                out.self_check_ok += 1
+            else:
+                out.self_check_failures.append((label["file"], code, printed))
     return out
 
 
@@ -154,25 +203,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--min", type=float, default=0.95)
+    parser.add_argument(
+        "--no-self-check", action="store_true", help="skip the self-check column (about 1-2 s a page)"
+    )
     args = parser.parse_args(argv)
     corpus = args.corpus or corpus_dir()
     if not (corpus / "labels.yaml").is_file():
         print(f"corpus not found at {corpus} (set CONFORMANCE_CORPUS)", file=sys.stderr)
         return 2
-    out = compare(corpus)
+    out = compare(corpus, with_self_check=not args.no_self_check)
     print(f"{'field':40} accuracy")
     for name in FIELDS:
         print(f"{name:40} {out.accuracy(name):7.1%}  ({out.right[name]}/{out.total})")
+    if out.self_checked:
+        print(f"{'self_check (derive, run --spec: exit 0)':40} ({out.self_check_ok}/{out.self_checked})")
     for file, name, expected, actual in out.diffs:
         print(f"DIFF {file} {name}: expected {expected!r}, got {actual!r}")
     for file, err in out.crashes:
         print(f"CRASH {file}: {err}")
+    for file, code, printed in out.self_check_failures:
+        print(f"SELF-CHECK {file}: exit {code}: {printed.strip()[-400:]}")
     low = [n for n in FIELDS if out.accuracy(n) < args.min]
     print(
         f"pages {out.total}, crashes {len(out.crashes)}, "
         f"fields below {args.min:.0%}: {', '.join(low) or 'none'}"
     )
-    return 1 if low or out.crashes else 0
+    return 1 if low or out.crashes or out.self_check_failures else 0
 
 
 if __name__ == "__main__":

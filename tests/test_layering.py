@@ -67,6 +67,7 @@ ALLOWED: dict[str, set[str]] = {
         "contract.resources",
         "contract.spec",
     },
+    "contract.naming": {"contract.doctext", "contract.facts", "contract.spec"},  # the resource link and name
     "contract.reconcile": {
         "contract.doctext",
         "contract.facts",
@@ -86,13 +87,16 @@ ALLOWED: dict[str, set[str]] = {
         "contract.facts_prose",
         "contract.facts_tables",
         "contract.files",
+        "contract.naming",
         "contract.reconcile",
         "contract.resources",
         "contract.spec",
     },
+    "contract.repair": {"contract.schemas", "contract.spec"},  # valid examples for the OpenAPI file
     "contract.openapi": {
         "contract.derive",
         "contract.files",
+        "contract.repair",
         "contract.spec",
         "contract.specfile",
         "contract.schemas",

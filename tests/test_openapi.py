@@ -23,7 +23,16 @@ from conformance.contract.openapi import (
     write_spec_files,
 )
 from conformance.contract.schemas import validation_errors
-from conformance.contract.spec import SPEC_FORMAT, DocLocation, Fact, Header, How, Spec
+from conformance.contract.spec import (
+    SPEC_FORMAT,
+    DocLocation,
+    Fact,
+    Header,
+    How,
+    Spec,
+    request_schema,
+    response_schema,
+)
 from conformance.errors import SpecError
 from tests.seed_spec import SEED_SPEC
 
@@ -150,11 +159,20 @@ def test_invalid_seed_examples_are_kept_away_from_examples():
     req = post["requestBody"]["content"]["application/json"]
     resp = post["responses"]["201"]["content"]["application/json"]
     for media in (req, resp):
-        assert "examples" not in media
         assert "example" not in media
         (entry,) = media[INVALID_EXAMPLES_KEY].values()
         assert entry["value"]["deletedDateTime"] == "String (timestamp)"
         assert any(e.startswith("/deletedDateTime:") for e in entry["x-errors"])
+        # ... and `examples` holds its repaired twin, marked as such, with the page's valid values kept
+        (repaired,) = media["examples"].values()
+        assert repaired["x-repaired-from-page"] is True
+        assert "repaired" in repaired["summary"]
+        assert INVALID_EXAMPLES_KEY in repaired["description"]
+        assert repaired["value"]["deletedDateTime"] != "String (timestamp)"
+        assert repaired["value"]["userId"] == entry["value"]["userId"]
+        assert repaired["x-doc"] == entry["x-doc"]
+    assert not validation_errors(req["examples"].popitem()[1]["value"], request_schema(SEED_SPEC.operation))
+    assert not validation_errors(resp["examples"].popitem()[1]["value"], response_schema(SEED_SPEC.operation))
 
 
 def test_valid_examples_are_published_as_openapi_examples():
@@ -181,7 +199,9 @@ def _example_bodies(doc: dict[str, Any]) -> list[Any]:
 
 
 def test_schemathesis_examples_phase_never_sends_the_invalid_seed_example():
-    assert _example_bodies(to_openapi(SEED_SPEC)) == []
+    (sent,) = _example_bodies(to_openapi(SEED_SPEC))  # the repaired one
+    assert not validation_errors(sent, request_schema(SEED_SPEC.operation))
+    assert sent != SEED_SPEC.operation.examples[0].request_body
     spec = _valid_variant()
     assert _example_bodies(to_openapi(spec)) == [spec.operation.examples[0].request_body]
 

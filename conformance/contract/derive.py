@@ -21,9 +21,10 @@ from conformance.contract.facts_examples import (
     request_values,
     response_values,
 )
-from conformance.contract.facts_prose import linked_resource, request_line
+from conformance.contract.facts_prose import request_line
 from conformance.contract.facts_tables import request_headers, table_properties
 from conformance.contract.files import InputFileError, decode_utf8, read_bytes
+from conformance.contract.naming import resource_ref
 from conformance.contract.reconcile import complete_from_examples, merge_prose_required, success_status
 from conformance.contract.resources import ResourceLookup, dir_lookup
 from conformance.contract.spec import DocLocation, Operation, Spec
@@ -91,10 +92,11 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     if not title:
         raise ctx.fail(1, "the page has no '# Title' heading", "expected a Graph create doc page")
     method, paths, version = request_line(ctx)
-    resource, resource_link = linked_resource(ctx)
+    examples = page_examples(ctx)
+    ref = resource_ref(ctx, examples, title)
+    resource, resource_link = ref.name, ref.link
     resource_props = resource_lookup(resource_link) if (resource_lookup and resource_link) else None
     headers = request_headers(ctx)
-    examples = page_examples(ctx)
     table = table_properties(ctx, resource_props)
     properties = merge_prose_required(ctx, table, resource_props, resource, examples)
     properties, open_body = complete_from_examples(ctx, properties, examples, resource_props)
@@ -103,12 +105,6 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     success = success_status(ctx, examples)
     odata = example_odata_type(ctx, examples)
     id_format = example_id_format(ctx, examples)
-    if not resource:
-        annot = next((e.response_odata_annotation for e in examples if e.response_odata_annotation), "")
-        resource = annot.rsplit(".", 1)[-1] if annot else ""
-    if not resource:  # "Create widget" names the resource when nothing else does
-        named = re.match(r"(?i)^(?:create|add|post)\s+(?:an?\s+)?([A-Za-z][A-Za-z0-9]*)", title)
-        resource = named.group(1) if named else ""
     op = settle(
         ctx,
         Operation(

@@ -1,14 +1,13 @@
-"""Facts the page states in its text: the POST line and the resource link."""
+"""Facts the page states in its text: the POST line."""
 
 from __future__ import annotations
 
 import re
 
-from conformance.contract.doctext import LINK_RE, plain
-from conformance.contract.facts import IDENT_RE, PageContext, in_section, section_range
+from conformance.contract.facts import PageContext, in_section, section_range
 from conformance.contract.spec import Fact, How
 
-__all__ = ["linked_resource", "request_line"]
+__all__ = ["request_line"]
 
 _POST_RE = re.compile(r"^\s*POST\s+(\S.*?)\s*\Z")
 _ABS_URL_RE = re.compile(r"(?i)^https?://[^/\s]+/(beta|v1\.0)(/.*)?\Z")
@@ -53,14 +52,3 @@ def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], st
         raise ctx.fail(blocks[0].start, what, "expected 'POST /path' in the http block")
     method = Fact(value="POST", where=paths[0].where, how=How.SECTION)
     return method, tuple(paths), version
-
-
-def linked_resource(ctx: PageContext) -> tuple[str, str]:
-    """(type name, link target) of the first resource link in the page's text."""
-    for para in ctx.page.paragraphs:
-        for text, target in LINK_RE.findall(para.text):
-            if re.search(r"(^|/)resources/[^/]+\.md(#.*)?\Z", target) and IDENT_RE.match(plain(text)):
-                if para.section.casefold() == "permissions":
-                    continue
-                return plain(text), target
-    return "", ""

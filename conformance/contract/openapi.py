@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from conformance.contract.files import InputFileError, read_text
-from conformance.contract.schemas import validation_errors
+from conformance.contract.repair import INVALID_EXAMPLES_KEY, split_examples
 from conformance.contract.spec import (
     JSON,
     SPEC_FORMAT,
@@ -40,7 +40,6 @@ from conformance.errors import SpecError
 OPENAPI_VERSION = "3.1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ERROR_SCHEMA_NAME = "graph.error"
-INVALID_EXAMPLES_KEY = "x-doc-invalid-examples"  # not `examples`: schemathesis must never send these
 DERIVE_HINT = "run `conformance derive PAGE --out DIR` to produce one"
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
@@ -178,38 +177,6 @@ def response_schema_file(spec: Spec) -> dict[str, JSON]:
 # -- examples ---------------------------------------------------------------------------------
 
 
-def _example_key(name: str, index: int, taken: set[str]) -> str:
-    key = _FILE_SAFE_RE.sub("_", name).strip("_") or f"example{index + 1}"
-    base, n = key, 2
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    taken.add(key)
-    return key
-
-
-def _split_examples(
-    items: list[tuple[str, JSON, DocLocation | None]], schema: dict[str, JSON]
-) -> tuple[dict[str, JSON], dict[str, JSON]]:
-    """(valid examples, invalid examples with reasons), keyed by example name."""
-    valid: dict[str, JSON] = {}
-    invalid: dict[str, JSON] = {}
-    taken: set[str] = set()
-    for i, (name, body, where) in enumerate(items):
-        if body is None:
-            continue
-        key = _example_key(name, i, taken)
-        entry: dict[str, JSON] = {"summary": name or f"example {i + 1}", "value": copy.deepcopy(body)}
-        if where is not None:
-            entry["x-doc"] = where.cite()
-        errors = validation_errors(body, schema)
-        if errors:
-            entry["x-errors"] = [f"{ptr or '/'}: {msg}" for ptr, msg in errors]
-            invalid[key] = entry
-        else:
-            valid[key] = entry
-    return valid, invalid
-
-
 def _media(schema_name: str, valid: dict[str, JSON], invalid: dict[str, JSON]) -> dict[str, JSON]:
     media: dict[str, JSON] = {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
     if valid:
@@ -250,16 +217,17 @@ def to_openapi(spec: Spec) -> dict[str, JSON]:
     auth = by_name.get("authorization")
     ctype = by_name.get("content-type")
 
-    req_valid, req_invalid = _split_examples(
-        [(e.name, e.request_body, e.request_where) for e in op.examples], request_schema(op)
+    req_valid, req_invalid = split_examples(
+        [(e.name, e.request_body, e.request_where) for e in op.examples], request_schema(op), "request body"
     )
-    resp_valid, resp_invalid = _split_examples(
+    resp_valid, resp_invalid = split_examples(
         [
             (e.name, e.response_body, e.response_where)
             for e in op.examples
             if e.response_status in (None, op.success_status.value)
         ],
         response_schema(op),
+        f"{op.success_status.value} response body",
     )
 
     status = op.success_status.value

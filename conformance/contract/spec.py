@@ -261,6 +261,7 @@ def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[st
         id_schema: dict[str, JSON] = {"type": "string", "minLength": 1}
         if op.id_format.value == "guid":
             id_schema["pattern"] = GUID_PATTERN
+            id_schema["format"] = "uuid"  # for other tools (Prism, generators); the pattern is the rule
         props["id"] = id_schema
     required = ["id"]
     if op.odata_type is not None and op.odata_type.how is How.EXAMPLE:
