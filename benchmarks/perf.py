@@ -60,7 +60,7 @@ class Recorder(ReferenceServer):
 
 
 def record(examples: int) -> list[tuple[str, str, dict[str, str], bytes]]:
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     server = Recorder(load_spec(SPEC), token=token)
     server.seen = []
     with server:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {what}: {value} [{ratio}]", file=sys.stderr, flush=True)
 
     reports = tempfile.mkdtemp(prefix="perf-reports-")
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     # the target in a process of its own, so the harness and the raw loop each have this one to themselves
     server = subprocess.Popen(
         [sys.executable, "-m", "conformance", "serve", "--port", "0", "--token", token],
