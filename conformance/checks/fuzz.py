@@ -30,7 +30,7 @@ from conformance.checks._support import (
     rejection_problem,
     writable,
 )
-from conformance.checks._unicode import seed_utf8_table
+from conformance.checks._unicode import seed_unicode_tables
 from conformance.checks.judgement import excused_rejection
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
@@ -197,7 +197,7 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 
     op = ctx.op
     mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
-    seed_utf8_table()  # else a cold cache costs seconds building it (see _unicode)
+    seed_unicode_tables()  # else a cold cache costs seconds building it (see _unicode)
     strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
     state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}}
     budget = ctx.options.examples + SHRINK_BUDGET
