@@ -116,6 +116,7 @@ class Deadline:
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             self.done = True
+            self._sock = None  # the watchdog may hold this deadline until its time: not the socket
         _local.deadline = None
 
 
