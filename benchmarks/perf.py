@@ -175,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((what, value, ratio))
         print(f"  {what}: {value} [{ratio}]", file=sys.stderr, flush=True)
 
-    reports = tempfile.mkdtemp(prefix="perf-reports-")
+    scratch = tempfile.TemporaryDirectory(
+        prefix="perf-"
+    )  # every report folder of the run, removed at the end
+    reports = tempfile.mkdtemp(dir=scratch.name)
     token = secrets.token_hex(16)
     # the target in a process of its own, so the harness and the raw loop each have this one to themselves
     server = subprocess.Popen(
@@ -241,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             with LatencyProxy(port, latency_ms / 1000) as proxy:
                 target = ["run", "-q", "--target", proxy.url, "--token", token, "--seed", str(SEED)]
                 target += ["--format", "json", "--examples", "0" if args.quick else "25"]
-                one_dir, dflt_dir = tempfile.mkdtemp(), tempfile.mkdtemp()
+                one_dir, dflt_dir = tempfile.mkdtemp(dir=scratch.name), tempfile.mkdtemp(dir=scratch.name)
                 default = [*target, "--report-dir", dflt_dir]
                 one = [*target, "--report-dir", one_dir, "--concurrency", "1"]
                 calls = {"default": lambda argv=default: child(argv, cold=False)[:3]}
@@ -277,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        scratch.cleanup()
 
     width = max(len(r[0]) for r in rows)
     mid = max(len(r[1]) for r in rows)
