@@ -30,6 +30,7 @@ from conformance.checks._support import (
     rejection_problem,
     writable,
 )
+from conformance.checks._unicode import seed_unicode_tables
 from conformance.checks.judgement import excused_rejection
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
@@ -160,7 +161,15 @@ def _send(ctx: CheckContext, body: JSON) -> Reply:
     return ctx.post(body)
 
 
+_STRATEGIES: dict[str, Any] = {}  # built strategies by what they were built from: building costs ~0.2 s
+
+
 def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
+    """The body strategy for `op` in `mode`, built once per schema (the plugin and repeated runs reuse it).
+    A strategy holds no draw state: the seed is applied per run by `@seed`, so reuse draws the same bodies.
+    """
+    import json
+
     import schemathesis
 
     document = {
@@ -178,8 +187,11 @@ def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
             }
         },
     }
-    schema = schemathesis.openapi.from_dict(document)
-    return schema["/create"]["POST"].as_strategy(generation_mode=mode)
+    key = json.dumps([str(mode), document], sort_keys=True, default=repr)
+    if key not in _STRATEGIES:
+        schema = schemathesis.openapi.from_dict(document)
+        _STRATEGIES[key] = schema["/create"]["POST"].as_strategy(generation_mode=mode)
+    return _STRATEGIES[key]
 
 
 def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
@@ -189,6 +201,7 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 
     op = ctx.op
     mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
+    seed_unicode_tables()  # else a cold cache costs seconds building it (see _unicode)
     strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
     state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}}
     budget = ctx.options.examples + SHRINK_BUDGET

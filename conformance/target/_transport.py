@@ -7,7 +7,9 @@ about a failure is masked by the client's `Redactor`.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
+import itertools
 import socket
 import threading
 import time
@@ -32,6 +34,48 @@ _CHUNK = 64 * 1024
 _local = threading.local()
 
 
+class _Watchdog:
+    """One long-lived thread that fires every pending `Deadline` when its time is up.
+
+    A thread started per request cost 0.2-0.9 ms each; this one sleeps until the earliest pending deadline
+    (or a new, earlier one is registered) and is shared by every attempt in the process, whichever thread
+    sends it. Deadlines that end in time are only marked, and dropped when they reach the top of the heap.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="conformance-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._cond.notify()  # earlier than what the thread sleeps towards
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                _, _, due = heapq.heappop(self._heap)
+                due.fire()  # takes only the deadline's own lock: a shutdown() never blocks
+
+
+_WATCHDOG: Final = _Watchdog()
+
+
 class Deadline:
     """Shuts the connection's socket down when the attempt's time is up, wherever the read is blocked."""
 
@@ -39,10 +83,9 @@ class Deadline:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.fired = False
+        self.done = False  # the attempt ended: nothing to fire
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
 
     def expired(self) -> bool:
         return self.fired or time.monotonic() >= self.at
@@ -53,8 +96,10 @@ class Deadline:
             if self.fired:
                 self._cut()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.fired = True
             self._cut()
 
@@ -65,11 +110,13 @@ class Deadline:
 
     def __enter__(self) -> Deadline:
         _local.deadline = self
-        self._timer.start()
+        _WATCHDOG.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._sock = None  # the watchdog may hold this deadline until its time: not the socket
         _local.deadline = None
 
 

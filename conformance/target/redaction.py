@@ -296,9 +296,25 @@ def _margin(secrets: Sequence[str]) -> int:
     return 64 + 40 * max((len(s) for s in secrets), default=0)
 
 
+_MEMO_CHARS: Final = 1024  # texts up to this long (header values, URLs, small bodies) are masked once each
+
+
 def _mask(text: str, secrets: Sequence[str], mode: Mode, cut_tail: bool) -> str:
     if not secrets or not text:
         return text
+    if len(text) <= _MEMO_CHARS:
+        # A pure function of its arguments: the same header values and URLs recur in every request, and
+        # searching every spelling of every secret in them was most of a request's harness time.
+        return _mask_memo(text, tuple(secrets), mode, cut_tail)
+    return _mask_now(text, secrets, mode, cut_tail)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mask_memo(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> str:
+    return _mask_now(text, secrets, mode, cut_tail)
+
+
+def _mask_now(text: str, secrets: Sequence[str], mode: Mode, cut_tail: bool) -> str:
     spans = sorted(_spans(text, tuple(secrets), mode, cut_tail))
     if not spans:
         return text

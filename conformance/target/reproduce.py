@@ -8,6 +8,7 @@ with octal escapes, which `printf` turns back into the exact bytes in dash, bash
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Final
 
@@ -16,9 +17,12 @@ from typing import Final
 _LITERAL: Final = frozenset(range(0x20, 0x7F)) - {ord("\\"), ord("%"), ord("'")}
 
 
+_PLAIN: Final = re.compile(rb"[\x20-\x7e]*")
+
+
 def is_plain(data: bytes) -> bool:
     """True if `data` is printable ASCII: shown as is, it survives any report and any shell quoting."""
-    return all(0x20 <= b < 0x7F for b in data)
+    return _PLAIN.fullmatch(data) is not None
 
 
 def printf_format(data: bytes) -> str:
