@@ -110,6 +110,11 @@ def _parser() -> _Parser:
         help="a known-good value for a property, sent in every request that must succeed and kept by "
         "generated bodies, e.g. --value userId=3f0c... (repeatable; text that is not JSON is a string)",
     )
+    run.add_argument(
+        "--concurrency",
+        metavar="N",
+        help="checks and requests in flight at once (default: 8; 1 = one at a time; same report either way)",
+    )
     run.add_argument("--check", action="append", metavar="ID", help="run only these ids (ID* = prefix)")
     run.add_argument("--skip-check", action="append", metavar="ID", help="do not run these ids")
     run.add_argument(

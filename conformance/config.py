@@ -23,6 +23,8 @@ from conformance.errors import ConfigError, did_you_mean
 
 FORMATS = ("json", "junit", "md", "html")
 DEFAULT_EXAMPLES = 25
+DEFAULT_CONCURRENCY = 8  # requests in flight at once; chosen by measurement (README, "Concurrency")
+MAX_CONCURRENCY = 64  # as conformance.target.pool.MAX_CONCURRENCY
 
 
 class Secret(str):
@@ -65,6 +67,7 @@ class Config:
     validates_tokens: bool = False  # the user says the target rejects unknown tokens (runs AUTH-102)
     values: tuple[str, ...] = ()  # "NAME=JSON_OR_TEXT": known-good values for requests that must succeed
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
+    concurrency: int = DEFAULT_CONCURRENCY  # checks and requests in flight at once; 1 = one at a time
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
     def __repr__(self) -> str:
@@ -135,6 +138,7 @@ OPTIONS: dict[str, str] = {
     "validates-tokens": "validates_tokens",
     "value": "values",
     "no-auth": "no_auth",
+    "concurrency": "concurrency",
 }
 
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
@@ -163,6 +167,16 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
                     f"{origin}: max-time must be 0 (no limit) or a positive number of seconds, got {value!r}"
                 )
             return number
+        if name == "concurrency":
+            if isinstance(value, bool):
+                raise ValueError
+            number_c = int(value)
+            if not 1 <= number_c <= MAX_CONCURRENCY:
+                raise ConfigError(
+                    f"{origin}: concurrency must be a whole number from 1 (one request at a time) to "
+                    f"{MAX_CONCURRENCY}, got {value!r}"
+                )
+            return number_c
         if name in {"seed", "examples", "verbosity"}:
             if isinstance(value, bool):
                 raise ValueError
