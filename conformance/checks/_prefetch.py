@@ -91,6 +91,47 @@ class _Ahead:
             self.ctx.client.absorb(item.view)
 
 
+class Stream:
+    """Requests added one by one (as a generator draws them), sent ahead, judged in the order added.
+
+    `judge(index, take)` runs in the caller's thread, in order; `take()` returns the request's reply (or
+    raises its error) and makes it the check's own. Judging stops for good when `judge` returns True (a
+    failure found, the target gone): later requests were sent ahead, and are not the check's.
+    """
+
+    def __init__(self, ctx: CheckContext, judge: Callable[[int, Callable[[], Reply]], bool]) -> None:
+        self.ahead = _Ahead(ctx, ())
+        self.judge = judge
+        self.judged = 0
+        self.stopped = False
+
+    def add(self, call: Callable[[CheckContext], Reply]) -> bool:
+        """Send `call`'s request ahead; judge what has come back. False once judging has stopped."""
+        state = self.ahead
+        with state.lock:
+            state.items.append(_Item(call, state.ctx.client.view()))
+        state.fill(self.judged)
+        while not self.stopped and self.judged < len(state.items):
+            item = state.items[self.judged]
+            room = len(state.items) - self.judged <= state.window
+            if item.future is not None and not item.future.done() and room:
+                break  # keep drawing while the window has room
+            self._judge_next()
+        return not self.stopped
+
+    def finish(self) -> None:
+        """Judge every request not yet judged, in order, until judging stops."""
+        while not self.stopped and self.judged < len(self.ahead.items):
+            self._judge_next()
+
+    def _judge_next(self) -> None:
+        index = self.judged
+        self.judged += 1
+        self.stopped = self.judge(index, lambda: self.ahead.take(index))
+        if not self.stopped:
+            self.ahead.fill(self.judged)
+
+
 class _NotSent(Exception):
     """An item whose request was not sent ahead because an earlier one failed."""
 
@@ -103,4 +144,4 @@ def prefetch(ctx: CheckContext, calls: Sequence[Callable[[CheckContext], Reply]]
     return [lambda index=index: state.take(index) for index in range(len(calls))]  # type: ignore[misc]
 
 
-__all__ = ["ahead", "prefetch"]
+__all__ = ["Stream", "ahead", "prefetch"]
