@@ -33,7 +33,9 @@ DOC = ROOT / "docs" / "fault-matrix.md"
 SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"
 
 
-def run_against(spec: Spec, faults: Iterable[str], *, strict: bool = True) -> RunResult:
+def run_against(
+    spec: Spec, faults: Iterable[str], *, strict: bool = True, concurrency: int | None = None
+) -> RunResult:
     """One full in-process run against the reference implementation with `faults` switched on."""
     token = secrets.token_urlsafe(16)
     config = Config(  # the reference validates tokens, so the token faults are judged (AUTH-102)
@@ -43,16 +45,17 @@ def run_against(spec: Spec, faults: Iterable[str], *, strict: bool = True) -> Ru
         timeout=10.0,
         formats=(),
         validates_tokens=True,
+        **({} if concurrency is None else {"concurrency": concurrency}),
     )
     with ReferenceServer(spec, faults=list(faults), token=token) as server:
         return run(spec, config, base_url=server.url, spec_file=str(SPEC), token=token)
 
 
-def observe(spec: Spec) -> dict[str, RunResult]:
-    """Reference ('reference') plus every fault and variation by name."""
-    out = {"reference": run_against(spec, [])}
+def observe(spec: Spec, *, concurrency: int | None = None) -> dict[str, RunResult]:
+    """Reference ('reference') plus every fault and variation by name (at the default concurrency)."""
+    out = {"reference": run_against(spec, [], concurrency=concurrency)}
     for fault in list_faults():
-        out[fault.name] = run_against(spec, [fault.name])
+        out[fault.name] = run_against(spec, [fault.name], concurrency=concurrency)
     return out
 
 
