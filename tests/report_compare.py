@@ -12,7 +12,9 @@ from conformance.results import RunResult
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 _CUT_GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{0,12}){1,4}\u2026")  # a GUID cut short in a quote
-_ERROR_DATE = re.compile(r'"date": "\d{4}-\d\d-\d\dT[\d:.]+Z?"')  # Graph's innerError.date: the time it answered
+_ERROR_DATE = re.compile(
+    r'"date": "\d{4}-\d\d-\d\dT[\d:.]+Z?"'
+)  # Graph's innerError.date: the time it answered
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _DATE = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\b")
 _NUMBER = re.compile(r"\d+")

@@ -81,7 +81,8 @@ def test_failures_and_their_shrinking_are_the_same_at_any_concurrency(spec):
         one, _ = timed_run(spec, server.url, 1, examples=15, select=picked)
         many, _ = timed_run(spec, server.url, 8, examples=15, select=picked)
     gen = {r.check.id: r for r in many.results if r.check.id.startswith("GEN")}
-    assert gen["GEN-001"].findings and "shrunk body" in gen["GEN-001"].findings[0].message
+    assert gen["GEN-001"].findings
+    assert "shrunk body" in gen["GEN-001"].findings[0].message
     assert comparable(one) == comparable(many)
 
 
@@ -128,9 +129,10 @@ def throttling_server() -> Iterator[http.server.ThreadingHTTPServer]:
 
 
 def test_a_retry_after_pauses_every_connection_of_the_pool():
-    with throttling_server() as server, Client(
-        f"http://127.0.0.1:{server.server_address[1]}", token="t", concurrency=4
-    ) as client:
+    with (
+        throttling_server() as server,
+        Client(f"http://127.0.0.1:{server.server_address[1]}", token="t", concurrency=4) as client,
+    ):
         statuses: list[int] = []
 
         def post() -> None:
@@ -158,13 +160,25 @@ def test_progress_lines_come_in_catalogue_order_one_whole_line_each(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         code = main(
-            ["run", "--concurrency", "8", "--seed", "5", "--examples", "5"]
-            + ["--report-dir", str(tmp_path), "--format", "json"]
+            [
+                "run",
+                "--concurrency",
+                "8",
+                "--seed",
+                "5",
+                "--examples",
+                "5",
+                "--report-dir",
+                str(tmp_path),
+                "--format",
+                "json",
+            ]
         )
     assert code == 0, err.getvalue()
     lines = [line for line in out.getvalue().splitlines() if line.startswith("[")]
     numbers = [int(re.match(r"\[\s*(\d+)/", line).group(1)) for line in lines]  # type: ignore[union-attr]
-    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 25
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) >= 25
     assert all(re.match(r"\[\s*\d+/\d+\] (PASS |skip ) [A-Z]+-\d{3} ", line) for line in lines), lines
     report = json.loads((tmp_path / "report.json").read_text())
     assert [c["id"] for c in report["checks"]] == sorted(c["id"] for c in report["checks"])
@@ -173,7 +187,11 @@ def test_progress_lines_come_in_catalogue_order_one_whole_line_each(tmp_path):
 def context(spec, lane: str | None, check_id: str = "X-001", memo: dict | None = None) -> CheckContext:
     client = Client("http://127.0.0.1:9", token=None)
     return CheckContext(
-        client=client, spec=spec, options=CheckOptions(), memo=memo if memo is not None else {}, lane=lane,
+        client=client,
+        spec=spec,
+        options=CheckOptions(),
+        memo=memo if memo is not None else {},
+        lane=lane,
         check_id=check_id,
     )
 
@@ -194,7 +212,8 @@ def test_unique_values_name_their_check_so_order_does_not_change_them(spec):
     first = [a.unique("userId"), b.unique("userId"), a.unique("userId")]
     a2, b2 = context(spec, None, "VALID-001"), context(spec, None, "GEN-003")
     second = [b2.unique("userId"), a2.unique("userId"), a2.unique("userId")]
-    assert sorted(first) == sorted(second) and len(set(first)) == 3
+    assert sorted(first) == sorted(second)
+    assert len(set(first)) == 3
     assert first[0] == "userId-0-valid-001-1"
 
 
@@ -208,7 +227,9 @@ def test_a_bad_concurrency_is_one_line_and_exit_2(value, tmp_path):
         code = main(["run", "--concurrency", value, "--report-dir", str(tmp_path)])
     lines = err.getvalue().strip().splitlines()
     assert code == 2
-    assert len(lines) == 1 and "concurrency" in lines[0] and "Traceback" not in err.getvalue()
+    assert len(lines) == 1
+    assert "concurrency" in lines[0]
+    assert "Traceback" not in err.getvalue()
 
 
 def test_concurrency_from_the_environment_and_pyproject(tmp_path):
@@ -217,7 +238,10 @@ def test_concurrency_from_the_environment_and_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.conformance]\nconcurrency = 3\n")
     assert load_options({}, env={}, cwd=tmp_path).concurrency == 3
     assert load_options({}, env={"CONFORMANCE_CONCURRENCY": "1"}, cwd=tmp_path).concurrency == 1
-    assert load_options({"concurrency": "5"}, env={"CONFORMANCE_CONCURRENCY": "1"}, cwd=tmp_path).concurrency == 5
+    assert (
+        load_options({"concurrency": "5"}, env={"CONFORMANCE_CONCURRENCY": "1"}, cwd=tmp_path).concurrency
+        == 5
+    )
     (tmp_path / "pyproject.toml").write_text("[tool.conformance]\nconcurrency = 0\n")
     with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
         load_options({}, env={}, cwd=tmp_path)

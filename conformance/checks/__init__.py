@@ -67,9 +67,7 @@ class CheckContext:
     def for_check(self, check_id: str, lane: str | None) -> CheckContext:
         """This run's context for one check: the same memo and options, its own client view (its own
         records), notes and counter, so checks on other threads never mix what they sent."""
-        return replace(
-            self, client=self.client.view(), notes=[], counter=[0], check_id=check_id, lane=lane
-        )
+        return replace(self, client=self.client.view(), notes=[], counter=[0], check_id=check_id, lane=lane)
 
     def progress(self, text: str) -> None:
         if self.on_progress is not None:

@@ -136,7 +136,9 @@ class _NotSent(Exception):
     """An item whose request was not sent ahead because an earlier one failed."""
 
 
-def prefetch(ctx: CheckContext, calls: Sequence[Callable[[CheckContext], Reply]]) -> list[Callable[[], Reply]]:
+def prefetch(
+    ctx: CheckContext, calls: Sequence[Callable[[CheckContext], Reply]]
+) -> list[Callable[[], Reply]]:
     """See `CheckContext.prefetch`."""
     state = _Ahead(ctx, calls)
     if state.window:

@@ -1,4 +1,4 @@
-"""The connections a client shares with its views: a session per thread, a bound on requests in flight, one pause.
+"""What a client shares with its views: a session per thread, a bound on requests in flight, one pause.
 
 A run with `--concurrency N` sends from several threads at once. Each thread gets its own
 `requests.Session` (a session's stale-connection retry closes its whole pool, which must never cut another
