@@ -245,3 +245,24 @@ def test_concurrency_from_the_environment_and_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.conformance]\nconcurrency = 0\n")
     with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
         load_options({}, env={}, cwd=tmp_path)
+
+
+def test_views_keep_their_own_records_and_share_the_connections(spec):
+    with ReferenceServer(spec, token="tok") as server, Client(server.url, token="tok", concurrency=4) as root:
+        views = [root.view() for _ in range(4)]
+        path = "/directory/outboundSharedUserProfiles"
+        threads = [
+            threading.Thread(target=lambda v=v, n=n: [v.request("PUT", path, json={}) for _ in range(n + 1)])
+            for n, v in enumerate(views)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert [v.requests_sent for v in views] == [1, 2, 3, 4]
+        assert all(v.last_exchange is not None and v.last_exchange.request.method == "PUT" for v in views)
+        views[0].close()  # a view's close leaves the shared connections open
+        for v in views:
+            root.absorb(v)
+        assert root.requests_sent == 10
+        assert root.request("PUT", path, json={}).status == 405

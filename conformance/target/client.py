@@ -115,6 +115,7 @@ class Client:
         self.server_failures: list[Exchange] = []
         self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
         self._pool = Pool(concurrency, _new_session)  # a session per thread, `concurrency` in flight
+        self._owner = True  # this client made the pool (its views share it)
 
     @property
     def _session(self) -> requests.Session:
@@ -130,6 +131,7 @@ class Client:
         connections, run budget and Retry-After pause, with its own `requests_sent`, `stalls`,
         `last_exchange`, `server_failures` and `stopped_after`, so concurrent work never mixes records."""
         twin = copy.copy(self)
+        twin._owner = False  # closing a view leaves the shared connections open
         twin.requests_sent = 0
         twin.stalls = 0
         twin.last_exchange = None
@@ -177,7 +179,8 @@ class Client:
         return self._redactor.text(text)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._owner:
+            self._pool.close()
 
     def __enter__(self) -> Client:
         return self
