@@ -123,6 +123,11 @@ def _parser() -> _Parser:
         help="YAML list of known failures (check, reason, expires, optional contains): a covered failure "
         "is WAIVED, reported with its reason, and does not count until the date passes",
     )
+    run.add_argument(
+        "--concurrency",
+        metavar="N",
+        help="checks and requests in flight at once (default: 8; 1 = one at a time; same report either way)",
+    )
     run.add_argument("--check", action="append", metavar="ID", help="run only these ids (ID* = prefix)")
     run.add_argument("--skip-check", action="append", metavar="ID", help="do not run these ids")
     run.add_argument(

@@ -23,6 +23,8 @@ from conformance.errors import ConfigError, did_you_mean
 
 FORMATS = ("json", "junit", "md", "html")
 DEFAULT_EXAMPLES = 25
+DEFAULT_CONCURRENCY = 8  # requests in flight at once; chosen by measurement (README, "Concurrency")
+MAX_CONCURRENCY = 64  # as conformance.target.pool.MAX_CONCURRENCY
 
 
 class Secret(str):
@@ -67,6 +69,7 @@ class Config:
     no_auth: bool = False  # run without credentials on purpose: checks about authentication are skipped
     app: str | None = None  # "module:attribute": a WSGI/ASGI application served on 127.0.0.1 for the run
     waivers: str | None = None  # a YAML file of known failures, each with a reason and an expiry date
+    concurrency: int = DEFAULT_CONCURRENCY  # checks and requests in flight at once; 1 = one at a time
     notes: tuple[str, ...] = ()  # what loading changed in the given values (a stripped token), for the run
 
     def __repr__(self) -> str:
@@ -139,6 +142,7 @@ OPTIONS: dict[str, str] = {
     "no-auth": "no_auth",
     "app": "app",
     "waivers": "waivers",
+    "concurrency": "concurrency",
 }
 
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
@@ -167,6 +171,16 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
                     f"{origin}: max-time must be 0 (no limit) or a positive number of seconds, got {value!r}"
                 )
             return number
+        if name == "concurrency":
+            if isinstance(value, bool):
+                raise ValueError
+            number_c = int(value)
+            if not 1 <= number_c <= MAX_CONCURRENCY:
+                raise ConfigError(
+                    f"{origin}: concurrency must be a whole number from 1 (one request at a time) to "
+                    f"{MAX_CONCURRENCY}, got {value!r}"
+                )
+            return number_c
         if name in {"seed", "examples", "verbosity"}:
             if isinstance(value, bool):
                 raise ValueError

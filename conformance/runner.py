@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -35,6 +36,7 @@ from conformance.config import Config
 from conformance.contract.spec import Spec
 from conformance.errors import ConfigError, HarnessError, TargetError, TargetUnreachable
 from conformance.results import CheckResult, Evidence, Finding, RunResult, Status
+from conformance.schedule import Schedule
 from conformance.target.client import Client
 from conformance.target.redaction import Redactor, masking
 from conformance.waivers import Waiver
@@ -95,12 +97,21 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     A request after which the target closed, reset or stopped answering fails the check that sent it,
     with that request as evidence; a check that decided something before the target became unreachable
     is recorded as decided, and `ctx.memo["unreachable"]` tells the runner to stop.
+    The check runs on its own copy of `ctx` (`CheckContext.for_check`: its own client view, notes and
+    counter); what it sent is then added to `ctx.client`'s records.
     """
+    local = ctx.for_check(bound.info.id, bound.check.lane)
+    try:
+        return _run_check(bound, local)
+    finally:
+        ctx.client.absorb(local.client)
+
+
+def _run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
     info = bound.info
     notes = [bound.weak_fact] if bound.weak_fact else []
     if bound.skip_reason:
         return CheckResult(check=info, status=Status.SKIP, error=bound.skip_reason, notes=tuple(notes))
-    ctx.notes = []
     before = ctx.client.requests_sent
     failures_before = len(ctx.client.server_failures)
     start = time.perf_counter()
@@ -148,6 +159,37 @@ def run_check(bound: BoundCheck, ctx: CheckContext) -> CheckResult:
         requests=ctx.client.requests_sent - before,
         notes=tuple(mask(n) for n in notes + ctx.notes),
     )
+
+
+@dataclass(slots=True, kw_only=True)
+class _Outcome:
+    """What running one check gave: its result (None: not started, the run's time budget was spent), the
+    reason the target was unreachable when nothing was decided, and the client view holding its records."""
+
+    result: CheckResult | None
+    client: Client
+    unreachable: str | None = None
+
+
+def _attempt(bound: BoundCheck, ctx: CheckContext) -> _Outcome:
+    """Run one check on a view of the run's client (on whatever thread the schedule chose)."""
+    holder = ctx.client.view()
+    if holder.budget_spent():
+        return _Outcome(result=None, client=holder)
+    try:
+        result = run_check(bound, replace(ctx, client=holder))
+    except TargetUnreachable as exc:
+        error = str(exc)
+        result = CheckResult(check=bound.info, status=Status.ERROR, error=error)
+        return _Outcome(result=result, client=holder, unreachable=error)
+    return _Outcome(result=result, client=holder)
+
+
+def _stop(schedule: Schedule[_Outcome], client: Client) -> None:
+    """Start no further check, and end the requests of those still running (their results are not used)."""
+    schedule.stop()
+    if client.concurrency > 1:
+        client.cancel()
 
 
 def _interrupted(exc: KeyboardInterrupt) -> str:
@@ -224,6 +266,7 @@ def open_context(
         secret_headers=config.secret_headers,
         default_headers=config.header_map(),
         total_budget_s=budget.seconds,
+        concurrency=config.concurrency,
     )
     return CheckContext(client=client, spec=spec, options=options, on_progress=on_case)
 
@@ -253,27 +296,34 @@ def run(
     ctx = open_context(
         spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case, budget=budget
     )
-    with ctx.client:
+    schedule = Schedule(
+        [b.check.lane for b in checks],
+        config.concurrency,
+        lambda i: _attempt(checks[i], ctx),
+        lambda: _Outcome(result=None, client=ctx.client),
+    )
+    kept: list[str] = []  # the checks whose results stand (in order), for VALID-006's run-wide rule
+    with ctx.client, closing(schedule):
         stopped: str | None = None
         streak = 0
         for index, bound in enumerate(checks, 1):
             try:  # Ctrl-C and SIGTERM (`budget.Terminated`) may land anywhere in here
                 if progress:
                     progress(Progress(index=index, total=len(checks), check=bound, result=None))
-                if stopped is None and ctx.client.budget_spent():
+                outcome = schedule.take(index - 1) if stopped is None else None
+                if outcome is not None and outcome.result is None:  # not started: the budget was spent
                     stopped = budget_spent_reason(budget)
-                if stopped is not None:
+                if stopped is not None or outcome is None or outcome.result is None:
                     result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
                 else:
-                    stalls_before = ctx.client.stalls
-                    try:
-                        result = run_check(bound, ctx)
-                    except TargetUnreachable as exc:
-                        stopped = str(exc)
-                        result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
+                    result = outcome.result
+                    ctx.client.absorb(outcome.client)  # the records of the run, in catalogue order
+                    kept.append(bound.info.id)
+                    if outcome.unreachable is not None:
+                        stopped = outcome.unreachable
                     if "unreachable" in ctx.memo and stopped is None:  # decided, then the target went away
                         stopped = ctx.memo.pop("unreachable")
-                    if ctx.client.stalls > stalls_before:  # a broken but quick answer costs nothing
+                    if outcome.client.stalls:  # a broken but quick answer costs nothing
                         streak += 1
                     elif result.status is not Status.SKIP:
                         streak = 0
@@ -286,13 +336,16 @@ def run(
                 stopped = _interrupted(exc)
                 result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
             result = waiving.judge(result, waivers, today)  # before the terminal shows it
+            if stopped is not None:
+                _stop(schedule, ctx.client)
             results.append(result)
             try:
                 if progress:
                     progress(Progress(index=index, total=len(checks), check=bound, result=result))
             except KeyboardInterrupt as exc:
                 stopped = _interrupted(exc)
-    results = server_failures.finalise(results, ctx, ctx.client.redactor.words)
+                _stop(schedule, ctx.client)
+    results = server_failures.finalise(results, ctx, ctx.client.redactor.words, order=kept)
     results = [waiving.judge(r, waivers, today) for r in results]  # VALID-006 may have failed since
     run_notes = [budget.note, *config.notes, *ctx.client.redactor.notes()]
     if config.accept_odata_types:

@@ -149,7 +149,7 @@ def test_the_budget_cuts_a_generated_check_in_the_middle_and_ends_the_run(tmp_pa
         code, out, err = call(
             "run", "--target", url, "--token", "budget-token", "--report-dir", str(tmp_path),
             "--check", "GEN-002", "--check", "VALID-001", "--examples", "200", "--seed", "5",
-            "--max-time", "5",
+            "--max-time", "5", "--concurrency", "1",  # one at a time: VALID-001 waits for GEN-002
         )  # fmt: skip
         elapsed = time.monotonic() - started
     assert code == 3, out + err

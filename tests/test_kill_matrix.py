@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conformance.config import DEFAULT_CONCURRENCY
 from conformance.contract.openapi import load_spec
 from conformance.contract.spec import Level
 from conformance.reference.faults import list_faults
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import fault_matrix  # noqa: E402
+
+from tests.report_compare import comparable  # noqa: E402
 
 EXPECTED: dict[str, list[str]] = yaml.safe_load((ROOT / "tests" / "cases" / "kill_matrix.yaml").read_text())
 FAULTS = {f.name: f for f in list_faults()}
@@ -88,3 +91,33 @@ def test_fault_matrix_doc_is_current(spec, observed):
     text = fault_matrix.render(spec, observed)
     current = fault_matrix.DOC.read_text(encoding="utf-8") if fault_matrix.DOC.exists() else ""
     assert current == text, "docs/fault-matrix.md is stale: run `python tools/fault_matrix.py`"
+
+
+# ---------------------------------------------------------------- the same reports at any concurrency
+
+
+# Faults whose target numbers its creates in the order they arrive: what a create is numbered depends on
+# which other requests reached the target first, which no harness decides once requests go out together.
+COUNTED = {"id-numeric", "id-empty"}
+
+
+@pytest.fixture(scope="module")
+def observed_sequential(spec):
+    return fault_matrix.observe(spec, concurrency=1)
+
+
+def test_the_matrix_runs_at_the_default_concurrency(observed):
+    assert DEFAULT_CONCURRENCY == 8
+    assert {r.config["concurrency"] for r in observed.values()} == {DEFAULT_CONCURRENCY}
+
+
+@pytest.mark.parametrize("name", ["reference", *FAULTS])
+def test_concurrency_1_and_8_give_the_same_report(name, observed, observed_sequential):
+    """Verdict, every check's status, findings (and their order), evidence, notes and request counts:
+    the whole report.json, but for what differs between any two runs (timings, the target's port, ids
+    and dates the target makes up)."""
+    sequential, concurrent = observed_sequential[name], observed[name]
+    assert sequential.config["concurrency"] == 1
+    counted = name in COUNTED
+    assert comparable(sequential, counted=counted) == comparable(concurrent, counted=counted), name
+    assert fault_matrix.failing(sequential) == sorted(EXPECTED[name])

@@ -231,7 +231,8 @@ def _by_id(result: Any) -> dict[str, CheckResult]:
 
 def test_a_target_dying_inside_a_generated_test_fails_that_test(spec):
     """The request that killed it is GEN-001's evidence; later checks cannot connect and are ERROR."""
-    cfg = Config(formats=(), examples=10, seed=4242, timeout=3)
+    # one at a time: with requests in flight together, which of them meets the target's death is timing
+    cfg = Config(formats=(), examples=10, seed=4242, timeout=3, concurrency=1)
     with breaking_target(spec, _empty_user, "drop-and-die") as url:
         result = run(spec, cfg, base_url=url, spec_file="seed", token="tok", checks=None)
     checks = _by_id(result)
@@ -252,7 +253,7 @@ def test_a_target_dying_inside_a_generated_test_fails_that_test(spec):
 
 
 def test_a_target_that_answers_and_then_dies_fails_the_run_wide_must(spec):
-    cfg = Config(formats=(), examples=10, seed=4242, timeout=3)
+    cfg = Config(formats=(), examples=10, seed=4242, timeout=3, concurrency=1)  # as above
     with breaking_target(spec, _empty_user, "answer-and-die") as url:
         result = run(spec, cfg, base_url=url, spec_file="seed", token="tok")
     valid_006 = _by_id(result)["VALID-006"]

@@ -39,7 +39,12 @@ ALT_NEEDS = frozenset({"alternatives", "exclusive-alternatives"})
 
 
 def run_against(
-    spec: Spec, faults: Iterable[str], *, strict: bool = True, spec_file: Path = SPEC
+    spec: Spec,
+    faults: Iterable[str],
+    *,
+    strict: bool = True,
+    spec_file: Path = SPEC,
+    concurrency: int | None = None,
 ) -> RunResult:
     """One full in-process run against the reference implementation with `faults` switched on."""
     token = secrets.token_urlsafe(16)
@@ -50,21 +55,22 @@ def run_against(
         timeout=10.0,
         formats=(),
         validates_tokens=True,
+        **({} if concurrency is None else {"concurrency": concurrency}),
     )
     with ReferenceServer(spec, faults=list(faults), token=token) as server:
         return run(spec, config, base_url=server.url, spec_file=str(spec_file), token=token)
 
 
-def observe(spec: Spec) -> dict[str, RunResult]:
-    """Reference ('reference') plus every fault and variation by name."""
-    out = {"reference": run_against(spec, [])}
+def observe(spec: Spec, *, concurrency: int | None = None) -> dict[str, RunResult]:
+    """Reference ('reference') plus every fault and variation by name (at the default concurrency)."""
+    out = {"reference": run_against(spec, [], concurrency=concurrency)}
     alt = derive_page(ALT_PAGE)
-    out["reference-alternatives"] = run_against(alt, [], spec_file=ALT_PAGE)
+    out["reference-alternatives"] = run_against(alt, [], spec_file=ALT_PAGE, concurrency=concurrency)
     for fault in list_faults():
         if ALT_NEEDS & set(fault.needs):
-            out[fault.name] = run_against(alt, [fault.name], spec_file=ALT_PAGE)
+            out[fault.name] = run_against(alt, [fault.name], spec_file=ALT_PAGE, concurrency=concurrency)
         else:
-            out[fault.name] = run_against(spec, [fault.name])
+            out[fault.name] = run_against(spec, [fault.name], concurrency=concurrency)
     return out
 
 

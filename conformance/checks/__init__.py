@@ -12,8 +12,8 @@ May import: `conformance.contract.spec` and `conformance.contract.schemas`, the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks.docref import DocRef, defect, resolve
@@ -61,6 +61,13 @@ class CheckContext:
     notes: list[str] = field(default_factory=list)  # the running check's notes (reset per check)
     counter: list[int] = field(default_factory=lambda: [0])
     on_progress: Callable[[str], None] | None = None  # hears "GEN-001: 10/25 generated cases" and the like
+    check_id: str = ""  # the running check (set by the runner on its own copy of the context)
+    lane: str | None = None  # the running check's lane (see `check(lane=...)`)
+
+    def for_check(self, check_id: str, lane: str | None) -> CheckContext:
+        """This run's context for one check: the same memo and options, its own client view (its own
+        records), notes and counter, so checks on other threads never mix what they sent."""
+        return replace(self, client=self.client.view(), notes=[], counter=[0], check_id=check_id, lane=lane)
 
     def progress(self, text: str) -> None:
         if self.on_progress is not None:
@@ -75,9 +82,21 @@ class CheckContext:
         return concrete_path(self.op, dict(self.options.path_params))
 
     def unique(self, prefix: str = "conformance") -> str:
-        """A string value no earlier call in this run returned."""
+        """A string value no earlier call in this run returned: it names the running check and counts
+        within it, so it is the same for a seed whatever order or concurrency the checks ran in."""
         self.counter[0] += 1
-        return f"{prefix}-{self.options.seed:x}-{self.counter[0]}"
+        tag = f"{self.check_id.lower()}-" if self.check_id else ""
+        return f"{prefix}-{self.options.seed:x}-{tag}{self.counter[0]}"
+
+    def prefetch(self, calls: Sequence[Callable[[CheckContext], Reply]]) -> list[Callable[[], Reply]]:
+        """The requests `calls` make, sent ahead over the run's connections (`--concurrency`); each item
+        of the list, called in order, returns what its call returned (or raises what it raised) and makes
+        it this check's own request, as if sent just then. A check that stops early never sees (or
+        reports) what was sent ahead of it, so its result is the same at any concurrency; with
+        concurrency 1 each request is sent when its item is called."""
+        from conformance.checks._prefetch import prefetch
+
+        return prefetch(self, calls)
 
     def post(self, body: JSON = None, *, raw: bytes | str | None = None, **kw: Any) -> Reply:
         """POST to the operation's path: `body` as JSON, or `raw` bytes with the caller's headers."""
@@ -86,7 +105,14 @@ class CheckContext:
         return self.client.request("POST", self.path, json=body, **kw)
 
     def once(self, key: str, make: Callable[[], Any]) -> Any:
-        """Compute `make()` once per run and share it between checks (saves requests)."""
+        """Compute `make()` once per run and share it between checks (saves requests). Only checks of one
+        lane may share a value: they run in order, so the same check sends it at any concurrency."""
+        lanes: dict[str, str | None] = self.memo.setdefault("once-lanes", {})
+        if lanes.setdefault(key, self.lane) != self.lane or self.lane is None:
+            raise CheckDefinitionError(
+                f"{self.check_id or 'a check'} shares {key!r} with lane {lanes[key]!r} but runs in lane "
+                f"{self.lane!r}; declare the same @check(lane=...) for every check that shares it"
+            )
         if key not in self.memo:
             try:
                 self.memo[key] = ("ok", make())
@@ -113,6 +139,7 @@ class Check:
     source: str
     applies: Applies | None
     kind: str = "probe"  # "probe" (hand-written) or "generated"
+    lane: str | None = None  # checks of one lane share values (`ctx.once`) and run in catalogue order
 
     def info(self, where: DocLocation | None, op: Operation | None = None) -> CheckInfo:
         text = self.requirement.format(**_placeholders(op)) if op is not None else self.requirement
@@ -150,8 +177,13 @@ def check(
     source: str = "doc",
     applies: Applies | None = None,
     kind: str = "probe",
+    lane: str | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Register a check. Refuses duplicate or malformed ids and a check with neither doc nor source."""
+    """Register a check. Refuses duplicate or malformed ids and a check with neither doc nor source.
+
+    `lane`: checks that share what one of them sent (`ctx.once`, e.g. the create the CREATE checks
+    examine) name the same lane; a lane's checks run one after another in catalogue order, other checks
+    may run concurrently (`--concurrency`)."""
 
     def register(func: CheckFunc) -> CheckFunc:
         if not _ID_RE.match(id):
@@ -173,6 +205,7 @@ def check(
             source=source,
             applies=applies,
             kind=kind,
+            lane=lane,
         )
         return func
 

@@ -75,6 +75,7 @@ def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, d
     "A valid create with only the required properties ({required}) answers {status}.",
     title="Minimal create succeeds",
     doc=DocRef(field="success_status"),
+    lane="create",
 )
 def minimal_create(ctx: CheckContext) -> Iterator[Finding]:
     sent, reply = created(ctx, "minimal")
@@ -145,6 +146,7 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
     "media type.",
     title="Response is a JSON object",
     doc=DocRef(field="success_status", section="Response"),
+    lane="create",
 )
 def json_response(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply = succeeded(ctx, "minimal")
@@ -176,6 +178,7 @@ def json_response(ctx: CheckContext) -> Iterator[Finding]:
     "The created object has an id that is {id_shape}.",
     title="id present and well formed",
     doc=DocRef(field="id_format"),
+    lane="create",
 )
 def id_shape(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
@@ -214,6 +217,7 @@ def _odata_documented(op: Operation) -> str | None:
     title="@odata.type as documented",
     doc=DocRef(field="odata_type"),
     applies=_odata_documented,
+    lane="create",
 )
 def odata_type(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
@@ -241,6 +245,7 @@ def odata_type(ctx: CheckContext) -> Iterator[Finding]:
     "Every property sent comes back with the value sent (date-times as the same instant).",
     title="Sent properties echoed",
     doc=DocRef(section="Request body"),
+    lane="create",
 )
 def echo(ctx: CheckContext) -> Iterator[Finding]:
     for key in ("minimal", "full"):
@@ -254,6 +259,7 @@ def echo(ctx: CheckContext) -> Iterator[Finding]:
     "The response body validates against the derived response schema, formats included.",
     title="Response matches schema",
     doc=DocRef(section="Response"),
+    lane="create",
 )
 def response_matches_schema(ctx: CheckContext) -> Iterator[Finding]:
     schema = response_schema(ctx.op, ctx.options.accept_odata_types)
@@ -310,6 +316,7 @@ def client_id_ignored(ctx: CheckContext) -> Iterator[Finding]:
     "Each create gets an id no other create got.",
     title="ids are unique",
     doc=DocRef(field="id_format"),
+    lane="create",
 )
 def unique_ids(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}

@@ -9,14 +9,16 @@ by the generation mode alone: a "negative" body that happens to be valid is judg
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks._prefetch import Stream
 from conformance.checks._support import (
     answered,
     broken_answer,
@@ -40,6 +42,7 @@ from conformance.results import Finding
 if TYPE_CHECKING:
     from conformance.target.client import Reply
 
+_GENERATING = threading.RLock()  # hypothesis, `random` and schemathesis's strategies are process-wide
 SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
 
 
@@ -195,48 +198,77 @@ def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
 
 
 def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
-    """Draw `examples` bodies in one generation mode, judge each, shrink the first failure."""
+    """Draw `examples` bodies in one generation mode, judge each, shrink the first failure.
+
+    With concurrency above 1 the bodies are drawn first (the seed alone decides them) and sent ahead
+    over the run's connections while they are judged in the order drawn; on a failure hypothesis draws
+    the same bodies again, is told the judgements already made, and shrinks, sending one at a time. The
+    check thus sends, judges and reports the same as with concurrency 1 (where each body is sent as it
+    is drawn), whatever the timing.
+    """
     from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
     from schemathesis import GenerationMode
 
     op = ctx.op
     mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
     seed_unicode_tables()  # else a cold cache costs seconds building it (see _unicode)
-    strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
-    state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}}
+    with _GENERATING:
+        strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
+    state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}, "calls": 0}
     budget = ctx.options.examples + SHRINK_BUDGET
+    replay: list[tuple[str, Finding | None]] = []  # bodies judged ahead: (key, what attempt found)
 
     def key(body: JSON) -> str:
         return repr(body)
 
-    @settings(
-        max_examples=max(ctx.options.examples, 1),
-        database=None,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.generate, Phase.shrink),
-        report_multiple_bugs=False,
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    @seed(ctx.options.seed)
-    @given(case=strategy)
+    def hypothesis_run(test: Any, phases: tuple[Any, ...]) -> None:
+        """`test` over the strategy with the run's seed, `phases` only."""
+        run = settings(
+            max_examples=max(ctx.options.examples, 1),
+            database=None,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+            phases=phases,
+            report_multiple_bugs=False,
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )(seed(ctx.options.seed)(given(case=strategy)(test)))
+        # Two kinds of process state feed generation besides the seed: schemathesis draws some choices from
+        # the global `random` module, and hypothesis mixes in literals from whatever local modules are
+        # loaded. Both are pinned here, so a seed gives the same bodies in the CLI, under pytest, in any
+        # test order, and in both passes of a concurrent run.
+        # Hypothesis and that state are process-wide: one generated test draws at a time (its requests still
+        # go out concurrently).
+        with _GENERATING:
+            saved = random.getstate()
+            random.seed(f"{ctx.options.seed}:{mode_name}")
+            try:
+                with _without_local_constants():
+                    run()
+            finally:
+                random.setstate(saved)
+
     def probe(case: Any) -> None:
         if state["error"] is not None and not state["failed"]:
             raise _Stopped  # nothing left to learn: drawing the remaining examples would only cost time
-        problem = state["failed"].get(key(case.body)) or attempt(case.body)
+        call = state["calls"]
+        state["calls"] += 1
+        if call < len(replay) and replay[call][0] == key(case.body):
+            problem = replay[call][1]  # judged while sent ahead: the same answer, not sent again
+        else:
+            problem = state["failed"].get(key(case.body)) or attempt(case.body)
         if problem is not None:
             raise _CaseFailed(problem)  # one raise site: hypothesis tells bugs apart by where they are raised
 
-    def attempt(body: JSON) -> Finding | None:
+    def attempt(body: JSON, take: Callable[[], Reply] | None = None) -> Finding | None:
         if state["error"] is not None or state["sent"] >= budget:
             return None  # target gone or budget spent: stop sending, keep the smallest failure found
         state["sent"] += 1
         if state["sent"] % 5 == 0:
             ctx.progress(f"{mode_name}: {state['sent']} generated requests (budget {budget})")
         try:
-            reply = _send(ctx, body)
+            reply = take() if take is not None else _send(ctx, body)
         except TargetError as exc:
             state["error"] = exc  # stop sending: a dead or hung target would cost a timeout per case
             sent = ctx.client.last_exchange
@@ -251,14 +283,32 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
             state["failed"][key(body)] = problem
         return problem
 
-    # Two kinds of process state feed generation besides the seed: schemathesis draws some choices from
-    # the global `random` module, and hypothesis mixes in literals from whatever local modules are loaded.
-    # Both are pinned here, so a seed gives the same bodies in the CLI, under pytest, in any test order.
-    saved = random.getstate()
-    random.seed(f"{ctx.options.seed}:{mode_name}")
+    if ctx.client.concurrency > 1:
+        drawn: list[JSON] = []
+
+        def judge_ahead(index: int, take: Callable[[], Reply]) -> bool:
+            problem = attempt(drawn[index], take)
+            replay.append((key(drawn[index]), problem))
+            return problem is not None or state["error"] is not None
+
+        ahead = Stream(ctx, judge_ahead)
+
+        def draw(case: Any) -> None:
+            drawn.append(case.body)
+            if not ahead.add(partial(_send_from, body=case.body)):
+                raise _Stopped  # judged a failure (or the target is gone): the bodies after it are not needed
+
+        with suppress(_Stopped):
+            hypothesis_run(draw, (Phase.generate,))
+        ahead.finish()
+        if not state["failed"]:  # nothing to shrink: every body drawn was judged (or the target went away)
+            replay.clear()
+            if state["error"] is not None:
+                raise state["error"]
+            ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+            return
     try:
-        with _without_local_constants():
-            probe()
+        hypothesis_run(probe, (Phase.generate, Phase.shrink))
     except _CaseFailed as failed:
         shrunk = excerpt(failed.finding.evidence.input if failed.finding.evidence else None)
         ctx.notes.append(
@@ -270,11 +320,13 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         return
     except _Stopped:
         pass  # state["error"] is raised below
-    finally:
-        random.setstate(saved)
     if state["error"] is not None:
         raise state["error"]
     ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+
+
+def _send_from(ctx: CheckContext, *, body: JSON) -> Reply:
+    return _send(ctx, body)
 
 
 def keep_caches_in(directory: Path) -> None:
@@ -392,8 +444,10 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
 )
 def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
     op = ctx.op
-    for label, body in edge_cases(op, minimal_body(ctx)):
-        reply, broken = answered(ctx, partial(ctx.post, body), label, input=body)
+    cases = edge_cases(op, minimal_body(ctx))
+    sent = ctx.prefetch([partial(_send_from, body=body) for _, body in cases])
+    for (label, body), take in zip(cases, sent, strict=True):
+        reply, broken = answered(ctx, take, label, input=body)
         if broken is not None:
             yield broken
             return  # the target broke on this body; a dead or hung one would cost a timeout per case

@@ -30,6 +30,7 @@ def unauthenticated(ctx: CheckContext) -> Any:
     title="Missing credentials get 401",
     doc=DocRef(header="Authorization", section="Request headers"),
     applies=_documents_auth,
+    lane="auth",
 )
 def missing_auth(ctx: CheckContext) -> Iterator[Finding]:
     problem = status_problem(unauthenticated(ctx), 401, "a create without Authorization")
@@ -44,6 +45,7 @@ def missing_auth(ctx: CheckContext) -> Iterator[Finding]:
     title="401 has WWW-Authenticate",
     source="RFC 9110 §15.5.2",
     applies=_documents_auth,
+    lane="auth",
 )
 def www_authenticate(ctx: CheckContext) -> Iterator[Finding]:
     reply = unauthenticated(ctx)
@@ -166,6 +168,7 @@ def error_body(ctx: CheckContext) -> Iterator[Finding]:
     "A successful create carries a Location header with the new entity's URL.",
     title="Location header",
     source="OData 4.01 Part 1 §11.4.2 and §8.3.3",
+    lane="create",
 )
 def location_header(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")
@@ -196,6 +199,7 @@ def location_header(ctx: CheckContext) -> Iterator[Finding]:
     "Responses carry an OData-Version header of 4.0 or 4.01.",
     title="OData-Version header",
     source="OData 4.01 Part 1 §8.1.5",
+    lane="create",
 )
 def odata_version(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply = created(ctx, "minimal")
@@ -245,6 +249,7 @@ def request_ids(ctx: CheckContext) -> Iterator[Finding]:
     "The created object can be read back with GET at its Location.",
     title="Read back at Location",
     source="OData 4.01 Part 1 §11.4.2 (the page documents no read)",
+    lane="create",
 )
 def read_back(ctx: CheckContext) -> Iterator[Finding]:
     _sent, reply, body = success_body(ctx, "minimal")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 RULE = "VALID-006"
 _SEEN = "server-failures"  # memo: list[Seen], in the order the run saw them
 _REPORTED = "server-failures-reported"  # memo: how many of them VALID-006's own run already reported
+_REPORTED_FINDINGS = "server-failures-reported-findings"  # memo: how many findings that gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +98,27 @@ def reported_so_far(ctx: CheckContext) -> list[Finding]:
     """For VALID-006's own run: what the checks run before it saw; the runner adds the rest later."""
     entries = seen(ctx)
     ctx.memo[_REPORTED] = len(entries)
-    return findings(entries)
+    out = findings(entries)
+    ctx.memo[_REPORTED_FINDINGS] = len(out)
+    return out
 
 
-def finalise(results: list[CheckResult], ctx: CheckContext, mask: Callable[[str], str]) -> list[CheckResult]:
-    """`results` with VALID-006 (where it ran) also failed by what checks after it saw."""
+def finalise(
+    results: list[CheckResult],
+    ctx: CheckContext,
+    mask: Callable[[str], str],
+    *,
+    order: Sequence[str] | None = None,
+) -> list[CheckResult]:
+    """`results` with VALID-006 (where it ran) also failed by what checks after it saw.
+
+    With `order` (the ids of the checks whose results stand, in catalogue order), what every check saw is
+    put in that order and VALID-006 reports all of it after its own findings, dropping what it reported
+    while it ran: what checks running at the same time had seen by then depends on timing, this does not.
+    """
     out = list(results)
+    if order is not None:
+        out = _in_order(out, ctx, order)
     for index, result in enumerate(out):
         if result.check.id != RULE or result.status is Status.SKIP:
             continue
@@ -119,6 +135,23 @@ def finalise(results: list[CheckResult], ctx: CheckContext, mask: Callable[[str]
             notes=notes,
             findings=(*result.findings, *(replace(f, message=mask(f.message)) for f in extra)),
         )
+    return out
+
+
+def _in_order(results: list[CheckResult], ctx: CheckContext, order: Sequence[str]) -> list[CheckResult]:
+    position = {check_id: i for i, check_id in enumerate(order)}
+    entries = [e for e in seen(ctx) if e.sender in position]
+    entries.sort(key=lambda e: position[e.sender])  # stable: each check's own exchanges keep their order
+    ctx.memo[_SEEN] = entries
+    ctx.memo[_REPORTED] = 0
+    told = ctx.memo.pop(_REPORTED_FINDINGS, 0)
+    out = []
+    for result in results:
+        if result.check.id == RULE and told and result.check.id in position:
+            own = result.findings[: len(result.findings) - told]
+            status = result.status if own or result.status is not Status.FAIL else Status.PASS
+            result = replace(result, findings=own, status=status)
+        out.append(result)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check, server_failures
 from conformance.checks._support import (
@@ -19,6 +20,9 @@ from conformance.checks._support import (
 )
 from conformance.contract.spec import JSON, Level, Operation
 from conformance.results import Finding
+
+if TYPE_CHECKING:
+    from conformance.target.client import Reply
 
 ODATA_CREATE = "OData 4.01 Part 1 §11.4.2 (create an entity)"
 
@@ -124,8 +128,10 @@ NON_OBJECTS: tuple[JSON, ...] = ([], "a string", 42, None)
     doc=DocRef(section="Request body"),
 )
 def non_object(ctx: CheckContext) -> Iterator[Finding]:
-    for value in ([minimal_body(ctx)], *NON_OBJECTS):
-        reply = ctx.post(raw=json.dumps(value), headers={"Content-Type": "application/json"})
+    values = ([minimal_body(ctx)], *NON_OBJECTS)
+    sent = ctx.prefetch([partial(_post_json, raw=json.dumps(value)) for value in values])
+    for value, take in zip(values, sent, strict=True):
+        reply = take()
         problem = rejection_problem(reply, f"the body {excerpt(value)}", input=value)
         if problem:
             yield problem
@@ -145,6 +151,10 @@ def wrong_media_type(ctx: CheckContext) -> Iterator[Finding]:
         problem = rejection_problem(reply, f"a JSON body labelled {ctype}", input=payload)
         if problem:
             yield problem
+
+
+def _post_json(ctx: CheckContext, *, raw: bytes | str) -> Reply:
+    return ctx.post(raw=raw, headers={"Content-Type": "application/json"})
 
 
 def robustness_inputs(ctx: CheckContext) -> list[tuple[str, bytes]]:
@@ -174,12 +184,13 @@ def robustness_inputs(ctx: CheckContext) -> list[tuple[str, bytes]]:
 )
 def no_server_error(ctx: CheckContext) -> Iterator[Finding]:
     broken_in_a_row = 0
-    for what, raw in robustness_inputs(ctx):
+    inputs = robustness_inputs(ctx)
+    sent = ctx.prefetch([partial(_post_json, raw=raw) for _, raw in inputs])
+    for (what, raw), send in zip(inputs, sent, strict=True):
         if broken_in_a_row >= 2:  # a target that stopped answering would cost a timeout per input
             ctx.notes.append("the remaining robustness inputs were not sent: two answers in a row broke")
             break
         shown = raw[:200].decode("utf-8", "replace")
-        send = partial(ctx.post, raw=raw, headers={"Content-Type": "application/json"})
         reply, broken = answered(ctx, send, what, input=shown)
         if broken is not None:
             broken_in_a_row += 1

@@ -273,6 +273,24 @@ def _accepts_gzip(value: str) -> bool:
 # -- JSON bodies ------------------------------------------------------------------------------
 
 
+MAX_NESTING = 500  # far below the interpreter's recursion limit, in any thread
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in `text` (strings skipped; exact for well-formed JSON)."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for ch in _JSON_STRING.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def loads_json(raw: bytes) -> JSON:
     """Strict JSON from UTF-8 bytes: no NaN/Infinity, no out-of-range numbers. ValueError otherwise."""
 
@@ -288,6 +306,8 @@ def loads_json(raw: bytes) -> JSON:
     if not raw.strip():
         raise ValueError("the body is empty")
     try:
+        if _nesting(raw.decode("utf-8")) > MAX_NESTING:  # before the parser recurses that deep
+            raise RecursionError
         value = json.loads(raw.decode("utf-8"), parse_constant=constant, parse_float=number)
     except UnicodeDecodeError:
         raise ValueError("the body is not UTF-8") from None

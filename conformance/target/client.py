@@ -12,16 +12,18 @@ holds the plumbing).
 
 from __future__ import annotations
 
+import copy
 import enum
 import http.cookiejar
 import json as jsonlib
 import time
 import uuid
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from types import TracebackType
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -47,8 +49,11 @@ from conformance.target._transport import (
     send_failure,
     throttled,
 )
+from conformance.target.pool import MAX_CONCURRENCY, Pool
 from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor, body_encoding
 from conformance.target.reply import Headers, Reply, retry_after_seconds
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS: Final = 5  # a Retry-After of 0 costs no budget, so attempts are capped too
 THROTTLED: Final = (429, 503)  # "not now": retried with Retry-After, never an answer to the request
@@ -68,7 +73,9 @@ UNSET: Final = _Unset.UNSET
 
 
 class Client:
-    """HTTP client for one target. Not thread-safe; use one per thread."""
+    """HTTP client for one target. One client is used by one thread at a time; for concurrent work each
+    thread (each check, each request of a batch) uses its own `view()`, which shares the connections,
+    the pause and the budget and keeps its own counts and records."""
 
     def __init__(
         self,
@@ -82,6 +89,7 @@ class Client:
         retry_budget_s: float = 10.0,
         total_budget_s: float | None = None,
         default_headers: Mapping[str, str] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self._default_headers = dict(default_headers or {})
         self._redactor = Redactor(token, secret_headers, self._default_headers)
@@ -90,6 +98,8 @@ class Client:
         for name, value in (("timeout", timeout), ("max_read", max_read), ("retry_budget_s", retry_budget_s)):
             if not value > 0 and not (name == "retry_budget_s" and value == 0):
                 raise ConfigError(f"client {name} must be positive, got {value!r}")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ConfigError(f"client concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency!r}")
         if record_limit < 0:
             raise ConfigError(f"client record_limit must not be negative, got {record_limit!r}")
         self.timeout = float(timeout)
@@ -104,12 +114,49 @@ class Client:
         # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
         self.server_failures: list[Exchange] = []
         self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
-        self._session = requests.Session()
-        self._session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
-        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self._session.headers.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
-        self._session.mount("http://", Adapter())
-        self._session.mount("https://", Adapter())
+        self._pool = Pool(concurrency, _new_session)  # a session per thread, `concurrency` in flight
+        self._owner = True  # this client made the pool (its views share it)
+
+    @property
+    def _session(self) -> requests.Session:
+        return self._pool.session()
+
+    @property
+    def concurrency(self) -> int:
+        """How many requests may be in flight at once (`--concurrency`)."""
+        return self._pool.size
+
+    def view(self) -> Client:
+        """A client for one check (or one request of a batch) on its own thread: the same target, secrets,
+        connections, run budget and Retry-After pause, with its own `requests_sent`, `stalls`,
+        `last_exchange`, `server_failures` and `stopped_after`, so concurrent work never mixes records."""
+        twin = copy.copy(self)
+        twin._owner = False  # closing a view leaves the shared connections open
+        twin.requests_sent = 0
+        twin.stalls = 0
+        twin.last_exchange = None
+        twin.server_failures = []
+        twin.stopped_after = None
+        return twin
+
+    def cancel(self) -> None:
+        """Send nothing more, from this client or any of its views (the run stopped)."""
+        self._pool.cancelled.set()
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run `fn` (requests sent ahead, on views of this client) on one of the pool's sender threads."""
+        return self._pool.submit(fn)
+
+    def absorb(self, view: Client) -> None:
+        """Take a view's counts and records as this client's own, as if this client had sent its requests
+        (in the order the caller absorbs them, which keeps records independent of timing)."""
+        self.requests_sent += view.requests_sent
+        self.stalls += view.stalls
+        self.server_failures.extend(view.server_failures)
+        if view.last_exchange is not None:
+            self.last_exchange = view.last_exchange
+        if self.stopped_after is None:
+            self.stopped_after = view.stopped_after
 
     @property
     def base_url(self) -> str:
@@ -132,7 +179,8 @@ class Client:
         return self._redactor.text(text)
 
     def close(self) -> None:
-        self._session.close()
+        if self._owner:
+            self._pool.close()
 
     def __enter__(self) -> Client:
         return self
@@ -182,11 +230,14 @@ class Client:
             sent["client-request-id"] = str(uuid.uuid4())
         sent.update(headers or {})
         url = self.url_for(path)
+        if self._pool.cancelled.is_set():
+            raise BudgetSpent(f"{method} {self._redactor.text(url)}: not sent, the run had already stopped")
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
-            reply = self._attempt(method, url, sent, payload, attempt, waited)
+            with self._pool.turn(self._remaining):  # after any pause; at most `concurrency` in flight
+                reply = self._attempt(method, url, sent, payload, attempt, waited)
             if reply.status not in THROTTLED:
                 return self._final(reply)
             wait = retry_after_seconds(reply.header("Retry-After"))
@@ -200,7 +251,7 @@ class Client:
                 self.last_exchange = replace(ex, error=str(error))
                 self.stalls += 1
                 raise error
-            time.sleep(wait)
+            self._pool.pause(wait)  # the whole pool waits: the target asked to be left alone that long
             waited += wait
 
     def _no_retry(self, wait: float | None, attempt: int, waited: float) -> str | None:
@@ -358,6 +409,16 @@ class Client:
             elapsed_s=elapsed,
             body_decoded_from=body_encoding(content, content_type) or "",
         )
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    session.headers.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
+    session.mount("http://", Adapter())
+    session.mount("https://", Adapter())
+    return session
 
 
 def _check_base_url(base_url: str, redactor: Redactor) -> str:

@@ -1,0 +1,78 @@
+"""Which checks may run at the same time, and running them over `--concurrency` threads in lanes.
+
+Checks that share what one of them sent (`@check(lane=...)`, e.g. the create the CREATE checks examine)
+form one lane and run one after another in catalogue order; every other check is a lane of its own.
+Lanes start in catalogue order on at most `concurrency` threads, and the caller takes each check's
+outcome in catalogue order (`take`), so it decides the run (give-up rule, budget, reports) in the same
+order whatever the concurrency. With concurrency 1 nothing runs ahead: `take` runs the check right then,
+in the caller's thread, exactly as a plain loop would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def lanes(keys: Sequence[str | None]) -> list[list[int]]:
+    """Indices grouped into lanes: one per named key (in order), one per None; ordered by first index."""
+    named: dict[str, list[int]] = {}
+    out: list[list[int]] = []
+    for index, key in enumerate(keys):
+        if key is None:
+            out.append([index])
+        elif key in named:
+            named[key].append(index)
+        else:
+            named[key] = [index]
+            out.append(named[key])
+    return out
+
+
+class Schedule(Generic[T]):
+    """Runs `work(index)` for each index, lane by lane, on up to `concurrency` threads."""
+
+    def __init__(
+        self, keys: Sequence[str | None], concurrency: int, work: Callable[[int], T], not_run: Callable[[], T]
+    ) -> None:
+        self._work, self._not_run = work, not_run
+        self._stop = threading.Event()
+        self._futures: list[Future[T]] = [Future() for _ in keys]
+        self._executor: ThreadPoolExecutor | None = None
+        if concurrency > 1:
+            self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="conformance-check")
+            for lane in lanes(keys):
+                self._executor.submit(self._run_lane, lane)
+
+    def _run_lane(self, lane: list[int]) -> None:
+        for index in lane:
+            future = self._futures[index]
+            if self._stop.is_set():
+                future.set_result(self._not_run())
+                continue
+            try:
+                future.set_result(self._work(index))
+            except BaseException as exc:  # handed to the caller's thread, which decides what it means
+                future.set_exception(exc)
+
+    def take(self, index: int) -> T:
+        """The outcome of `work(index)`: computed now with concurrency 1, else waited for."""
+        if self._executor is None:
+            return self._work(index)
+        return self._futures[index].result()
+
+    def stop(self) -> None:
+        """Start no further check (those running finish; their outcomes are not taken)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        self.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["Schedule", "lanes"]
