@@ -1,17 +1,22 @@
 """`conformance lint --format text|github|sarif|json` on real pages: GitHub annotations the runner reads back
-exactly (hostile page text cannot start a second command), SARIF valid against the SARIF 2.1.0 schema
-(tests/sarif/) with what GitHub code scanning needs, and JSON for tools."""
+exactly (hostile page text cannot start a second command), SARIF valid against a hand-written subset of the
+SARIF 2.1.0 schema (tests/sarif/, always), the official SARIF 2.1.0 schema and Microsoft's SARIF validator
+with GitHub's code scanning rules (when installed: see tests/sarif/README.md), and JSON for tools."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import os
 import shutil
+import subprocess
 import urllib.parse
 from pathlib import Path
 
 import jsonschema
 import pytest
+import referencing
 
 from conformance.cli import main
 from conformance.contract.lint import lint_page
@@ -29,17 +34,21 @@ def call(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def hostile_page(tmp_path: Path) -> Path:
+def write_hostile_page(where: Path) -> Path:
     """clean.md with a TODO cell whose text tries to end the annotation and start commands of its own."""
     text = (CASES / "clean.md").read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     row = next(i for i, line in enumerate(lines) if line.startswith("|Application|"))
     lines[row] = "|Application|TODO: 100%0A::error title=pwned::fake, a:b %25 \x1b[2J|\n"
-    page = tmp_path / "docs dir" / "hostile,page.md"
+    page = where / "docs dir" / "hostile,page.md"
     page.parent.mkdir()
     page.write_text("".join(lines), encoding="utf-8")
     return page
+
+
+@pytest.fixture
+def hostile_page(tmp_path: Path) -> Path:
+    return write_hostile_page(tmp_path)
 
 
 def test_text_is_todays_output():
@@ -112,19 +121,19 @@ def test_sarif_relative_paths_are_relative_to_the_checkout(tmp_path: Path, monke
     assert artifact == {"uri": "api%20docs/create%20page.md", "uriBaseId": "%SRCROOT%"}
 
 
-@pytest.mark.parametrize(
-    "broken",
-    [
-        lambda log: log.update(version="2.0.0"),
-        lambda log: log["runs"][0]["results"][0].update(level="fatal"),
-        lambda log: log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"].update(
-            startLine=0
-        ),
-        lambda log: log["runs"][0]["results"][0].update(message="a plain string"),
-        lambda log: log["runs"][0]["tool"]["driver"].update(rule=[]),
-        lambda log: log["runs"][0]["tool"]["driver"].pop("name"),
-    ],
-)
+BROKEN = [
+    lambda log: log.update(version="2.0.0"),
+    lambda log: log["runs"][0]["results"][0].update(level="fatal"),
+    lambda log: log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"].update(
+        startLine=0
+    ),
+    lambda log: log["runs"][0]["results"][0].update(message="a plain string"),
+    lambda log: log["runs"][0]["tool"]["driver"].update(rule=[]),
+    lambda log: log["runs"][0]["tool"]["driver"].pop("name"),
+]
+
+
+@pytest.mark.parametrize("broken", BROKEN)
 def test_the_schema_can_fail(broken):
     _, log = _sarif(str(SEED_PAGE))
     broken(log)
@@ -191,3 +200,128 @@ def test_usage_errors():
     code, _, err = call("lint", "--format", "xml", str(SEED_PAGE))
     assert code == 2
     assert "invalid choice" in err
+
+
+# The official SARIF 2.1.0 schema and Microsoft's SARIF validator are not copied into this repository:
+# `bash .ci/run` installs npm @microsoft/sarif-multitool (which ships both) and names them here.
+OFFICIAL_SCHEMA = os.environ.get("CONFORMANCE_SARIF_SCHEMA", "")
+MULTITOOL = os.environ.get("CONFORMANCE_SARIF_MULTITOOL", "")
+NOT_INSTALLED = (
+    "not installed: set {var} to {what} from npm @microsoft/sarif-multitool "
+    "(bash .ci/run installs it when npm is on PATH)"
+)
+
+
+@pytest.fixture(scope="module")
+def lint_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """The SARIF logs of a page with findings, a clean page, a page that cannot be read (among others)
+    and a page whose text and path are hostile."""
+    where = tmp_path_factory.mktemp("sarif")
+    prose = where / "README.md"
+    prose.write_text("# Not an API page\n\nJust prose.\n", encoding="utf-8")
+    runs = {
+        "findings": (1, [str(SEED_PAGE)]),
+        "clean": (0, [str(CASES / "clean.md")]),
+        "unreadable": (2, [str(prose), str(SEED_PAGE)]),
+        "hostile": (0, [str(write_hostile_page(where))]),
+    }
+    logs = {}
+    for name, (expected, pages) in runs.items():
+        code, logs[name] = _sarif(*pages)
+        assert code == expected, name
+    return logs
+
+
+def official_validator() -> jsonschema.Draft202012Validator:
+    if not OFFICIAL_SCHEMA:
+        pytest.skip(
+            "official SARIF 2.1.0 schema "
+            + NOT_INSTALLED.format(var="CONFORMANCE_SARIF_SCHEMA", what="its sarif-2.1.0.json")
+        )
+    schema = json.loads(Path(OFFICIAL_SCHEMA).read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    # An empty registry: every $ref must resolve inside the file, nothing is fetched over the network.
+    return jsonschema.Draft202012Validator(schema, registry=referencing.Registry())
+
+
+@pytest.mark.parametrize("name", ["findings", "clean", "unreadable", "hostile"])
+def test_sarif_is_valid_against_the_official_schema(lint_logs: dict[str, dict], name: str):
+    official_validator().validate(lint_logs[name])
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_the_official_schema_can_fail(lint_logs: dict[str, dict], broken):
+    log = copy.deepcopy(lint_logs["findings"])
+    broken(log)
+    with pytest.raises(jsonschema.ValidationError):
+        official_validator().validate(log)
+
+
+def multitool_errors(logs: dict[str, dict], where: Path) -> dict[str, list[str] | None]:
+    """Microsoft's `sarif validate` (with GitHub's code scanning rules) on each log: the ids of the rules
+    it reports at level error, or None when it did not read the log at all. It exits 0 even when it
+    reports errors, and says nothing about a log it cannot deserialize, so its own output log is read:
+    every log it read has results (at least notes such as SARIF2003)."""
+    if not MULTITOOL:
+        pytest.skip(
+            "SARIF Multitool "
+            + NOT_INSTALLED.format(var="CONFORMANCE_SARIF_MULTITOOL", what="its Sarif.Multitool binary")
+        )
+    where.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, log in logs.items():
+        files[name] = where / f"{name}.sarif"
+        files[name].write_text(json.dumps(log, indent=2), encoding="utf-8")
+    out = where / "validation.sarif"
+    env = {**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"}
+    argv = [MULTITOOL, "validate", "--rule-kind", "Sarif;Gh;Ghas", "--level", "Error;Warning;Note"]
+    done = subprocess.run(
+        [*argv, "-o", str(out), *map(str, files.values())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Done. {len(files)} files scanned." in done.stdout, done.stdout
+    (run,) = json.loads(out.read_text(encoding="utf-8"))["runs"]
+    rules = run["tool"]["driver"].get("rules", [])
+    found: dict[str, list[str]] = {}
+    for result in run["results"]:
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        rule = rules[result["ruleIndex"]] if "ruleIndex" in result else {}
+        level = result.get("level") or rule.get("defaultConfiguration", {}).get("level", "warning")
+        errors = found.setdefault(Path(urllib.parse.urlsplit(uri).path).name, [])
+        if level == "error":
+            errors.append(result["ruleId"])
+    return {name: found.get(path.name) for name, path in files.items()}
+
+
+def test_microsofts_sarif_validator_accepts_every_lint_log(lint_logs: dict[str, dict], tmp_path: Path):
+    assert multitool_errors(lint_logs, tmp_path) == {name: [] for name in lint_logs}
+
+
+def test_microsofts_sarif_validator_can_fail(lint_logs: dict[str, dict], tmp_path: Path):
+    def broken(change) -> dict:
+        log = copy.deepcopy(lint_logs["findings"])
+        change(log)
+        return log
+
+    logs = {
+        "good": lint_logs["findings"],
+        "no-help": broken(lambda log: log["runs"][0]["tool"]["driver"]["rules"][0].pop("help")),
+        "old-schema": broken(
+            lambda log: log.update({"$schema": "https://example.com/sarif-2.1.0-rtm.4.json"})
+        ),
+        "line-0": broken(BROKEN[2]),
+    }
+    verdicts = multitool_errors(logs, tmp_path / "a")
+    assert verdicts["good"] == []
+    assert "GH2012" in (verdicts["no-help"] or [])  # what GitHub code scanning requires of a rule
+    assert "SARIF1011" in (verdicts["old-schema"] or [])
+    assert "JSON1008" in (verdicts["line-0"] or [])  # the official schema's minimum
+    # a log it cannot deserialize is reported as not read (it would silently pass an exit-code check)
+    assert multitool_errors({"fatal-level": broken(BROKEN[1])}, tmp_path / "b") == {"fatal-level": None}

@@ -5,8 +5,9 @@
 - `github`: one workflow command per finding (`::error file=F,line=N,title=CODE::message`; a warning is
   `::warning`, an info `::notice`), which GitHub shows on the pull request's lines.
 - `sarif`: one SARIF 2.1.0 log (`github/codeql-action/upload-sarif` accepts it): the rules that ran as
-  `tool.driver.rules`, each finding a `result` with its rule, level, message and line, and a page that
-  could not be read as an `invocations` notification.
+  `tool.driver.rules` (with the short and full description and the help text GitHub requires), each
+  finding a `result` with its rule, level, message and line, and a page that could not be read as an
+  `invocations` notification.
 - `json`: `{"pages": [{"file", "error", "findings": [...]}], "findings", "errors"}` for tools.
 
 A page's path is written as the user gave it (pre-commit passes paths relative to the repository root, which
@@ -125,6 +126,9 @@ def sarif(pages: Sequence[PageLint], *, version: str) -> dict[str, JSON]:
                 {
                     "id": code,
                     "shortDescription": {"text": text},
+                    # GitHub code scanning requires these two (the multitool's GH2012 rule)
+                    "fullDescription": {"text": text},
+                    "help": {"text": f"{text} `conformance lint --list` lists every rule."},
                     "defaultConfiguration": {"level": _SARIF[severity]},
                 }
             )
