@@ -32,6 +32,14 @@ from conformance.session import load_run_spec, open_target
 from conformance.terminal import Terminal, plural
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+COMPARE_RULES = (
+    "A check regressed when it fails now and did not fail before (pass, skip, waived or error became "
+    "fail, at any level), or when it is new in NEW and fails at a level that counted in NEW's run "
+    "(listed as 'added, failing'). A new check that passes, is skipped, is waived, errors or fails at a "
+    "level that did not count is just added. A verdict that got worse (pass < error < fail) is a "
+    "regression too. Exit 1 when anything regressed, 0 otherwise, 2 when a report cannot be read, is "
+    "malformed or has a schema_version other than 1.x."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -173,7 +181,11 @@ def _parser() -> _Parser:
     )
     serve.add_argument("--token", help="accept only this bearer token (default: any non-empty one)")
 
-    compare = sub.add_parser("compare", help="what changed between two runs' report.json files")
+    compare = sub.add_parser(
+        "compare",
+        help="what changed between two runs' report.json files",
+        description=COMPARE_RULES,
+    )
     compare.add_argument("old", help="the earlier run's report.json")
     compare.add_argument("new", help="the later run's report.json")
     compare.add_argument(
