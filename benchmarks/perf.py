@@ -2,10 +2,13 @@
 
     python benchmarks/perf.py [--repeats 5] [--quick]
 
-Rows (each the median of interleaved repeats, so a busy machine slows both sides alike):
+Rows (each the median of interleaved repeats, so a busy machine slows both sides alike). Beside wall time
+the rows give CPU time (user+sys of the harness process: its threads in-process, the child's rusage for a
+whole process), which a loaded machine inflates much less than wall time:
 - per request: the deterministic checks (`--examples 0`) run in-process against the reference (served by
   another process), against a raw `requests.Session` loop sending the same requests to the same server;
-  and what one generated case costs beyond a raw request (from the 25-example run minus the 0 one).
+  and what one generated case costs beyond a raw request (from the 25-example run minus the 0 one); and
+  the harness CPU per generated case of a whole `--examples 1000` process (minus `--examples 0`).
 - whole process: `conformance run -q` against the embedded reference, warm cache and cold (a fresh HOME
   and XDG_CACHE_HOME, as on a CI machine): wall time and peak memory (the child's ru_maxrss).
 - latency: concurrency 1 against the default behind a proxy adding 50 ms / 200 ms per request
@@ -74,21 +77,23 @@ def record(examples: int) -> list[tuple[str, str, dict[str, str], bytes]]:
     return server.seen
 
 
-def in_process(url: str, token: str, examples: int) -> tuple[float, int, list[tuple[str, int]]]:
+def in_process(url: str, token: str, examples: int) -> tuple[float, int, float, list[tuple[str, int]]]:
+    """Wall seconds, requests sent, CPU seconds (this process, every thread) and requests per check."""
     spec = load_spec(SPEC)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = run(
         spec, Config(seed=SEED, examples=examples, formats=()), base_url=url, token=token, spec_file=str(SPEC)
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert result.exit_code == 0, f"the reference run did not pass: {result.verdict}"
     shape = [(r.check.id, r.requests) for r in result.results]
-    return elapsed, sum(n for _, n in shape), shape
+    return elapsed, sum(n for _, n in shape), cpu, shape
 
 
-def raw_loop(url: str, sent: list[tuple[str, str, dict[str, str], bytes]]) -> float:
+def raw_loop(url: str, sent: list[tuple[str, str, dict[str, str], bytes]]) -> tuple[float, int, float]:
+    """Wall seconds, requests sent and CPU seconds of a plain `requests.Session` loop."""
     skip = {"host", "content-length", "connection", "accept-encoding", "transfer-encoding"}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with requests.Session() as session:
         for method, path, headers, body in sent:
             resp = session.request(
@@ -100,11 +105,11 @@ def raw_loop(url: str, sent: list[tuple[str, str, dict[str, str], bytes]]) -> fl
                 allow_redirects=False,
             )
             _ = resp.content
-    return time.perf_counter() - start
+    return time.perf_counter() - start, len(sent), time.process_time() - cpu
 
 
-def child(argv: list[str], cold: bool, timeout: float = 900) -> tuple[float, float, int, str]:
-    """Wall seconds, peak MB, exit code and stdout of one `python -m conformance ...` process."""
+def child(argv: list[str], cold: bool, timeout: float = 900) -> tuple[float, float, int, float, str]:
+    """Wall seconds, peak MB, exit code, CPU seconds (user+sys) and stdout of one `python -m conformance`."""
     env = dict(ENV)
     with tempfile.TemporaryDirectory() as home:
         if cold:
@@ -125,7 +130,7 @@ def child(argv: list[str], cold: bool, timeout: float = 900) -> tuple[float, flo
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode, out
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime, out
 
 
 def embedded(examples: int, reports: str) -> list[str]:
@@ -200,24 +205,32 @@ def main(argv: list[str] | None = None) -> int:
         in_process(base, token, 0)  # imports and first-use caches are not per-request costs
         samples = interleaved(
             max(repeats, 3),
-            harness=lambda: in_process(base, token, 0)[:2],
-            raw=lambda: (raw_loop(base, sent), len(sent)),
-            generated=lambda: in_process(base, token, generated)[:2],
+            harness=lambda: in_process(base, token, 0)[:3],
+            raw=lambda: raw_loop(base, sent),
+            generated=lambda: in_process(base, token, generated)[:3],
         )
-        shapes = {tuple(in_process(base, token, generated)[2]) for _ in range(2)}
+        shapes = {tuple(in_process(base, token, generated)[3]) for _ in range(2)}
         n = med(samples["harness"], 1)
         per_harness, per_raw = med(samples["harness"]) / n, med(samples["raw"]) / len(sent)
+        cpu_harness, cpu_raw = med(samples["harness"], 2) / n, med(samples["raw"], 2) / len(sent)
         row(
             f"hand-written checks, per request ({n:.0f} requests)",
             f"{per_harness * 1000:.2f} ms vs raw requests.Session {per_raw * 1000:.2f} ms",
             f"{per_harness / per_raw:.2f}x raw",
         )
+        row(
+            "hand-written checks, CPU time per request",
+            f"{cpu_harness * 1000:.2f} ms vs raw requests.Session {cpu_raw * 1000:.2f} ms",
+            f"{cpu_harness / cpu_raw:.2f}x raw",
+        )
         extra = med(samples["generated"], 1) - n
         per_case = (med(samples["generated"]) - med(samples["harness"])) / extra
+        cpu_case = (med(samples["generated"], 2) - med(samples["harness"], 2)) / extra
         row(
             f"generated case ({extra:.0f} cases)",
-            f"{per_case * 1000:.2f} ms each",
-            f"{(per_case - per_raw) * 1000:.2f} ms harness time beyond a raw request",
+            f"{per_case * 1000:.2f} ms each, {cpu_case * 1000:.2f} ms CPU",
+            f"{(per_case - per_raw) * 1000:.2f} ms harness time beyond a raw request "
+            f"({(cpu_case - cpu_raw) * 1000:.2f} ms CPU)",
         )
         row("same seed, same requests per check", "yes" if len(shapes) == 1 else "NO", "-")
 
@@ -225,17 +238,22 @@ def main(argv: list[str] | None = None) -> int:
         child(embedded(25, reports), cold=False)  # fills the warm cache
         runs = interleaved(
             repeats,
-            warm=lambda: child(embedded(25, reports), cold=False)[:3],
-            cold=lambda: child(embedded(25, reports), cold=True)[:3],
+            warm=lambda: child(embedded(25, reports), cold=False)[:4],
+            cold=lambda: child(embedded(25, reports), cold=True)[:4],
         )
         assert all(r[2] == 0 for rs in runs.values() for r in rs), "a default run did not pass"
         warm_s, cold_s = med(runs["warm"]), med(runs["cold"])
         warm_mb, cold_mb = med(runs["warm"], 1), med(runs["cold"], 1)
-        row("default run, whole process, warm cache", f"{warm_s:.2f} s, {warm_mb:.0f} MB peak", "1.00x")
+        warm_cpu, cold_cpu = med(runs["warm"], 3), med(runs["cold"], 3)
+        row(
+            "default run, whole process, warm cache",
+            f"{warm_s:.2f} s ({warm_cpu:.2f} s CPU), {warm_mb:.0f} MB peak",
+            "1.00x",
+        )
         row(
             "default run, whole process, cold cache",
-            f"{cold_s:.2f} s, {cold_mb:.0f} MB peak",
-            f"{cold_s / warm_s:.2f}x wall, {cold_mb / warm_mb:.2f}x memory",
+            f"{cold_s:.2f} s ({cold_cpu:.2f} s CPU), {cold_mb:.0f} MB peak",
+            f"{cold_s / warm_s:.2f}x wall, {cold_cpu / warm_cpu:.2f}x CPU, {cold_mb / warm_mb:.2f}x memory",
         )
 
         # ---- latency: concurrency 1 vs the default behind a slow link
@@ -271,12 +289,23 @@ def main(argv: list[str] | None = None) -> int:
         counts = (0, 25) if args.quick else (0, 25, 100, 1000)
         scale = interleaved(
             1 if args.quick else min(repeats, 3),
-            **{str(k): (lambda k=k: child(embedded(k, reports), cold=False)[:3]) for k in counts},
+            **{str(k): (lambda k=k: child(embedded(k, reports), cold=False)[:4]) for k in counts},
         )
         default = med(scale["25"])  # the same interleaved set: load drifts between rows
         for k in counts:
-            s = med(scale[str(k)])
-            row(f"--examples {k}, whole process", f"{s:.2f} s", f"{s / default:.2f}x --examples 25")
+            s, cpu = med(scale[str(k)]), med(scale[str(k)], 3)
+            row(
+                f"--examples {k}, whole process",
+                f"{s:.2f} s ({cpu:.2f} s CPU)",
+                f"{s / default:.2f}x --examples 25",
+            )
+        top = counts[-1]  # two generation modes draw `top` bodies each
+        per = (med(scale[str(top)], 3) - med(scale["0"], 3)) / (2 * top)
+        row(
+            f"CPU per generated case, whole process (--examples {top} minus 0)",
+            f"{per * 1000:.2f} ms",
+            "includes drawing the body and sending it",
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

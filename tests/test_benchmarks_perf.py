@@ -28,6 +28,7 @@ def test_perf_quick_mode_prints_the_table(tmp_path):
     assert table[0].split() == ["measurement", "median", "ratio"]
     expected = [
         "hand-written checks, per request",
+        "hand-written checks, CPU time per request",
         "generated case",
         "same seed, same requests per check",
         "default run, whole process, warm cache",
@@ -35,6 +36,7 @@ def test_perf_quick_mode_prints_the_table(tmp_path):
         "50 ms latency target, default run",
         "--examples 0, whole process",
         "--examples 25, whole process",
+        "CPU per generated case, whole process",
     ]
     assert [next((e for e in expected if line.startswith(e)), line) for line in table[1:]] == expected
     assert " yes " in next(line for line in table if line.startswith("same seed"))

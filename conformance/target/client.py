@@ -16,6 +16,8 @@ import copy
 import enum
 import http.cookiejar
 import json as jsonlib
+import os
+import random
 import time
 import uuid
 import zlib
@@ -70,6 +72,17 @@ UNSET: Final = _Unset.UNSET
 
 
 # ---------------------------------------------------------------- the client
+
+
+# client-request-id values: random version-4 UUIDs from a generator seeded once from the OS, not one
+# urandom system call per request (they correlate requests, they are not secrets). Its own instance, so the
+# module-wide `random` that generation pins for a seed is never touched.
+_IDS = random.Random()
+os.register_at_fork(after_in_child=_IDS.seed)  # a forked worker must not repeat its parent's ids
+
+
+def _request_id() -> str:
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 class Client:
@@ -227,7 +240,7 @@ class Client:
         if auth and self._token and "authorization" not in given:
             sent["Authorization"] = f"Bearer {self._token}"
         if "client-request-id" not in given:
-            sent["client-request-id"] = str(uuid.uuid4())
+            sent["client-request-id"] = _request_id()
         sent.update(headers or {})
         url = self.url_for(path)
         if self._pool.cancelled.is_set():
