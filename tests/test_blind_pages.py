@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +25,11 @@ import jsonschema
 import pytest
 import yaml
 
-BIN = Path(sys.executable).parent
-CONFORMANCE = str(BIN / "conformance") if (BIN / "conformance").exists() else shutil.which("conformance")
+# Adapted for this repository: the harness of this checkout, `python -m conformance` with PYTHONPATH set to
+# it (the tester ran an installed `conformance` console script).
+ROOT = Path(__file__).resolve().parents[1]
+CONFORMANCE = [sys.executable, "-m", "conformance"]
+ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
 TIMEOUT = 420
 
 SAMPLE = {
@@ -484,7 +486,7 @@ IDS = [p["key"] for p in PAGES]
 # --------------------------------------------------------------------------------------------------
 
 def cli(*args, timeout=TIMEOUT, cwd=None):
-    return subprocess.run([CONFORMANCE, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run([*CONFORMANCE, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=ENV)
 
 
 class Derived:
@@ -834,8 +836,8 @@ def post(url, body):
 @pytest.mark.parametrize("d", ALT_KEYS, indirect=True)
 def test_reference_enforces_alternatives(d):
     port = free_port()
-    proc = subprocess.Popen([CONFORMANCE, "serve", "--port", str(port), "--spec", str(d.openapi_files[0])],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=d.dir)
+    proc = subprocess.Popen([*CONFORMANCE, "serve", "--port", str(port), "--spec", str(d.openapi_files[0])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=d.dir, env=ENV)
     try:
         url = f"http://127.0.0.1:{port}{d.page['path']}"
         deadline = time.time() + 90
@@ -887,5 +889,5 @@ def test_checks_cite_alternative_sentence(d):
 def test_python_dash_m_lint_works(derived_root):
     got = Derived(BY_KEY["tableintro_partial"], derived_root / "pym")
     r = subprocess.run([sys.executable, "-m", "conformance", "lint", str(got.md)], capture_output=True, text=True,
-                       timeout=TIMEOUT)
+                       timeout=TIMEOUT, env=ENV)
     assert r.returncode in (0, 1) and "colorMode" in r.stdout, r.stdout + r.stderr
