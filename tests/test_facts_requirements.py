@@ -90,6 +90,14 @@ def test_requirement_sentences(sentence, names):
         "For a local account, only **displayName** is required.",
         "Do not specify **id**; the service assigns it.",
         "**displayName** must not be set.",
+        # conditional on another property's absence: alternatives (facts_alternatives), no requirement
+        "**label** is required if **planId** isn't specified.",
+        "If you don't specify **planId**, you must specify **label**.",
+        "**label** is required unless **planId** is given.",
+        "**label** must be provided when **planId** is absent.",
+        # conditional on something else: no create requirement either
+        "**label** is required if the type is `group`.",
+        "**label** is required when you update the bookmark, not when you create one.",
     ],
 )
 def test_non_requirements(sentence):

@@ -149,9 +149,9 @@ def row_marker(desc: str, type_cell: str) -> bool | None:
 
 
 def yes_no(cell: str) -> bool | None:
-    """The value of a Required column cell: "Yes"/"No", "Required"/"Optional", "Not required", "Isn't required"."""
+    """A Required column cell's value: "Yes"/"No", "Required"/"Optional", "Not required", "Isn't required"."""
     c = plain(cell).casefold()
-    if re.match(r"(?:not|isn't|is\s+not|never)\b\s*(?:required|mandatory)?", c):
+    if re.match(r"(?:not|isn't|is\s+not|never)\b", c):
         return False
     if c.startswith(("yes", "true", "required", "mandatory")):
         return True
