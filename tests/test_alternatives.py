@@ -32,7 +32,7 @@ KNOWN = {n.casefold(): n for n in SENTENCES["known"]}
 
 @pytest.mark.parametrize("case", SENTENCES["cases"], ids=[c["description"] for c in SENTENCES["cases"]])
 def test_sentence(case):
-    got = sentence_group(case["input"], KNOWN)
+    got = sentence_group(case["input"], KNOWN, row=case.get("row", ""))
     if case["expected"] is None:
         assert got is None
     else:
@@ -296,3 +296,64 @@ def test_checks_skip_with_the_reason_on_a_page_without_groups(tmp_path):
     for result in report["checks"]:
         assert result["status"] == "skip"
         assert "states no alternatives" in json.dumps(result)
+
+
+def test_required_if_the_other_is_not_specified_mirrored_rows_are_one_group():
+    table = TABLE.replace(
+        "|The owner, a user.|", "|The owner, a user. Required if **ownerGroupId** isn't specified.|"
+    )
+    table = table.replace(
+        "|The owner, a group.|", "|The owner, a group. Required if **ownerUserId** isn't specified.|"
+    )
+    text = _page(table)
+    op = derive_text(text, "w.md").operation
+    (group,) = op.alternatives
+    assert set(group.names) == {"ownerUserId", "ownerGroupId"}
+    assert not group.exclusive
+    assert group.where.line == _line(text, "|ownerUserId|")
+    assert group.sentence == "Required if ownerGroupId isn't specified."
+    assert [p.name for p in op.required] == ["name"]
+    schema = request_schema(op)
+    assert validation_errors({"name": "n"}, schema)  # neither
+    assert validation_errors({"name": "n", "ownerGroupId": "g"}, schema) == []
+    assert validation_errors({"name": "n", "ownerUserId": "u"}, schema) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The **ownerUserId** property is required if **ownerGroupId** is not specified.",
+        "If you don't specify **ownerGroupId**, you must specify **ownerUserId**.",
+        "**ownerUserId** is required unless **ownerGroupId** is given.",
+    ],
+)
+def test_required_if_the_other_is_not_specified_in_one_place_is_the_same_group(sentence):
+    op = derive_text(_page(TABLE + "\n" + sentence + "\n"), "w.md").operation
+    (group,) = op.alternatives
+    assert set(group.names) == {"ownerUserId", "ownerGroupId"}
+    assert [p.name for p in op.required] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "Required if the type is `group`.",
+        "Required when you update the widget.",
+        "Required if **name** is set.",
+    ],
+)
+def test_a_condition_on_something_else_is_neither_a_group_nor_a_requirement(row):
+    op = derive_text(
+        _page(TABLE.replace("|The owner, a user.|", f"|The owner, a user. {row}|")), "w.md"
+    ).operation
+    assert op.alternatives == ()
+    assert [p.name for p in op.required] == ["name"]
+
+
+def test_a_negated_row_marker_is_not_required():
+    # BROKEN reading before: "Not required." ended in "required." and was read as the Required. marker.
+    table = TABLE.replace("|The owner, a user.|", "|The owner, a user. Not required.|").replace(
+        "|The owner, a group.|", "|The owner, a group. Isn't required|"
+    )
+    op = derive_text(_page(table), "w.md").operation
+    assert [p.name for p in op.required] == ["name"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.contract.derive import derive_text
+from conformance.contract.doctext import row_marker, yes_no
 from conformance.contract.facts import MEDIUM
 from conformance.contract.facts_requirements import Kind, sentence_requirements
 from conformance.contract.spec import How
@@ -89,6 +90,14 @@ def test_requirement_sentences(sentence, names):
         "For a local account, only **displayName** is required.",
         "Do not specify **id**; the service assigns it.",
         "**displayName** must not be set.",
+        # conditional on another property's absence: alternatives (facts_alternatives), no requirement
+        "**label** is required if **planId** isn't specified.",
+        "If you don't specify **planId**, you must specify **label**.",
+        "**label** is required unless **planId** is given.",
+        "**label** must be provided when **planId** is absent.",
+        # conditional on something else: no create requirement either
+        "**label** is required if the type is `group`.",
+        "**label** is required when you update the bookmark, not when you create one.",
     ],
 )
 def test_non_requirements(sentence):
@@ -168,3 +177,49 @@ def test_a_name_nothing_on_the_page_has_is_never_invented():
     op = derive_text(page, "biz.md").operation
     assert op.property("businessCode") is None
     assert not op.required
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("The name of the widget. Required.", True),
+        ("Required. The name of the widget.", True),
+        ("The name of the widget. Mandatory.", True),
+        ("This property is required.", True),
+        ("Required: Yes.", True),
+        ("The page the note is on. Not required.", False),
+        ("The page the note is on. Isn't required", False),
+        ("This property is not required.", False),
+        ("The label. Not mandatory.", False),
+        ("The label. Required: No", False),
+        ("The label. Optional.", False),
+        ("Optional. The label.", False),
+        ("The label. Not required on create.", False),
+        ("The label; isn't required when creating a widget.", False),
+        ("Required. Not required for updates.", True),  # the create marker comes first
+        ("The label. Required if **planId** isn't specified.", None),  # alternatives, not a marker
+        ("Required when you update the widget; ignored on create.", None),
+        ("The number of required approvals.", None),
+        ("The page the note is on.", None),
+    ],
+)
+def test_row_markers_read_negations(description, expected):
+    assert row_marker(description, "String") is expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Yes", True),
+        ("Required", True),
+        ("Mandatory", True),
+        ("No", False),
+        ("No.", False),
+        ("Optional", False),
+        ("Not required", False),
+        ("Isn't required", False),
+        ("", None),
+    ],
+)
+def test_required_column_cells(cell, expected):
+    assert yes_no(cell) is expected

@@ -107,17 +107,40 @@ BASE_TYPES: dict[str, dict[str, tuple[str, bool, bool]]] = {
 
 
 REQ_MARK_RE = re.compile(
-    r"(?i)(?:^|[.!?]\s+)(required|optional)\s*[.:](?:\s|\Z)|(?:^|[.!?]\s+|\s)(required|optional)\s*\.?\s*\Z"
+    r"(?i)(?:^|[.!?]\s+)(required|optional|mandatory)\s*[.:](?:\s|\Z)"
+    r"|(?:^|[.!?]\s+|\s)(required|optional|mandatory)\s*\.?\s*\Z"
+)
+# The words just before a marker that turn it round: "Not required.", "Isn't required", "is not mandatory".
+_NEGATED_BEFORE_RE = re.compile(r"(?i)(?:\bnot|\bnever|\bno\s+longer|n't)\s*\Z")
+# "Required: No", "Optional: yes": the marker word carries a yes/no value.
+_MARK_VALUE_RE = re.compile(r"(?i)\A\s*[:=]\s*(yes|no|true|false)\b")
+# "Not required on create", "isn't required when creating": a negated marker qualified by the create.
+_NOT_ON_CREATE_RE = re.compile(
+    r"(?i)(?:\bnot|\bnever|n't)\s+(?:required|mandatory)\s+(?:on|for|at|during|when|while)\s+"
+    r"(?:(?:you\s+|the\s+|a\s+)?(?:create|creating|creation|insert|inserting|post|posting|add|adding)\b)"
 )
 
 
 def row_marker(desc: str, type_cell: str) -> bool | None:
-    """True/False for an explicit Required./Optional. marker in a row, None when unmarked."""
+    """True/False for an explicit Required./Optional. marker in a row, None when unmarked.
+
+    A negated marker ("Not required.", "Isn't required", "is not mandatory", "Required: No",
+    "Not required on create") is the optional marker, never the required one.
+    """
     text = plain(desc)
     m = REQ_MARK_RE.search(text)
     if m:
-        word = (m.group(1) or m.group(2) or "").casefold()
-        return word == "required"
+        group = 1 if m.group(1) else 2
+        word = m.group(group).casefold()
+        value = word != "optional"
+        if _NEGATED_BEFORE_RE.search(text[: m.start(group)]):
+            value = not value
+        said = _MARK_VALUE_RE.match(text[m.end(group) :])
+        if said:
+            value = value == (said.group(1).casefold() in ("yes", "true"))
+        return value
+    if _NOT_ON_CREATE_RE.search(text):
+        return False
     if re.search(r"(?i)\(optional\)", type_cell) or re.search(r"(?i)^\s*\(optional\)", text):
         return False
     if re.search(r"(?i)\(required\)", type_cell) or re.search(r"(?i)^\s*\(required\)", text):
@@ -126,8 +149,11 @@ def row_marker(desc: str, type_cell: str) -> bool | None:
 
 
 def yes_no(cell: str) -> bool | None:
+    """A Required column cell's value: "Yes"/"No", "Required"/"Optional", "Not required", "Isn't required"."""
     c = plain(cell).casefold()
-    if c.startswith(("yes", "true", "required")):
+    if re.match(r"(?:not|isn't|is\s+not|never)\b", c):
+        return False
+    if c.startswith(("yes", "true", "required", "mandatory")):
         return True
     if c.startswith(("no", "false", "optional")):
         return False

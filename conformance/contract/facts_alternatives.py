@@ -1,5 +1,8 @@
 """Alternatives: "Either A or B is required", "One of A, B, or C must be specified", "At least one of
-A or B is required", "Specify A or B, but not both", found in request-body rows and running text.
+A or B is required", "Specify A or B, but not both", found in request-body rows and running text; and
+the conditional form "A is required if B is not specified" ("Required unless B is given" in A's row,
+"If you don't specify B, A is required"), which says at least one of A and B is sent: a row and its
+mirror in the other row are one group, and a single row stating it is the same group.
 
 A group names two or more real request properties (the table, the resource page or an example
 request); a sentence whose candidates are not all such properties ("either true or false", "one of
@@ -64,15 +67,22 @@ _LIST_END_RE = re.compile(
 )
 
 
-def sentence_group(sentence: str, known: dict[str, str]) -> tuple[tuple[str, ...], bool, bool] | None:
+def sentence_group(
+    sentence: str, known: dict[str, str], row: str = ""
+) -> tuple[tuple[str, ...], bool, bool] | None:
     """(names, exclusive, strong cue) of the alternatives group a sentence states, or None.
 
-    `known` maps casefolded property names to their spelling. Every candidate of the list must be a
-    known property, or the sentence is about something else (values, types, permissions).
+    `known` maps casefolded property names to their spelling; `row` is the property whose row the
+    sentence stands in ("Required if B isn't specified" there is about that property). Every candidate
+    of the list must be a known property, or the sentence is about something else (values, types,
+    permissions).
     """
     text = sentence.strip()
     if len(text) > MAX_SENTENCE:
         return None
+    unless = _unless_group(text, known, row)
+    if unless is not None:
+        return unless, False, True
     core = _BOTH_CLAUSE_RE.sub("", text)  # "..., but you must not send both" is no negation
     if not _DEMAND_RE.search(core) or _NEGATED_RE.search(core) or _CONDITION_RE.search(core):
         return None
@@ -92,6 +102,117 @@ def sentence_group(sentence: str, known: dict[str, str]) -> tuple[tuple[str, ...
             if re.search(r"(?i)\bexactly\s+one\b|\bonly\s+one\b", text[: offset + 1]) and strong:
                 exclusive = True
             return names, exclusive, strong or exclusive
+    return None
+
+
+# -- "A is required if B is not specified": at least one of A and B ------------------------------------
+
+_GIVEN = r"(?:specified|provided|set|present|given|supplied|included|sent|passed|defined|populated|used)"
+_NAME = r"(?:the\s+)?([A-Za-z_@][\w.@]*)(?:\s+(?:property|field|parameter|value))?"
+_NAMES = rf"{_NAME}(?:(?:\s*,\s*|\s+)(?:and|or|nor)?\s*{_NAME})*"
+_BE = r"(?:is|are|was|were|has\s+been|have\s+been)"
+_ABSENT = (
+    rf"(?:{_BE}\s+(?:not|never)|(?:is|are|was|were|has|have)n't(?:\s+been)?)\s+(?:also\s+)?{_GIVEN}"
+    rf"|{_BE}\s+(?:absent|missing|omitted|empty|null|unset|left\s+(?:out|empty|blank))"
+)
+_DONT_GIVE = r"(?:do\s+not|don't|did\s+not|didn't)\s+(?:specify|provide|set|supply|include|send|pass|give)"
+# Each condition on the other names, with the joiner that would make it ambiguous: "if B or C is not
+# specified" holds when either is absent (A or both of B and C, no anyOf of single names), "unless B and C
+# are specified" likewise; "neither B nor C", "unless B or C is specified" say all of them are absent.
+_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"(?i)^(?:if|when|where|in\s+case)\s+(?P<names>{_NAMES})\s+(?:{_ABSENT})\Z"), "or"),
+    (re.compile(rf"(?i)^(?:if|when)\s+neither\s+(?P<names>{_NAMES})\s+{_BE}\s+{_GIVEN}\Z"), ""),
+    (re.compile(rf"(?i)^(?:if|when)\s+no\s+(?P<names>{_NAME})\s+{_BE}\s+{_GIVEN}\Z"), ""),
+    (
+        re.compile(
+            rf"(?i)^(?:if|when)\s+(?:you|the\s+(?:caller|client|request))\s+{_DONT_GIVE}\s+(?P<names>{_NAMES})\Z"
+        ),
+        "and",
+    ),
+    (
+        re.compile(
+            rf"(?i)^(?:if|when)\s+(?:the\s+request\s+)?(?:omits|leaves\s+out|lacks)\s+(?P<names>{_NAMES})\Z"
+        ),
+        "or",
+    ),
+    (re.compile(rf"(?i)^unless\s+(?P<names>{_NAMES})\s+{_BE}\s+(?:also\s+)?{_GIVEN}\Z"), "and"),
+    (
+        re.compile(
+            rf"(?i)^unless\s+(?:you|the\s+(?:caller|client|request))\s+(?:also\s+)?"
+            rf"(?:specify|specifies|provide|provides|set|sets|supply|supplies|include|includes|give|gives)"
+            rf"\s+(?P<names>{_NAMES})\Z"
+        ),
+        "and",
+    ),
+    (re.compile(rf"(?i)^in\s+the\s+absence\s+of\s+(?P<names>{_NAMES})\Z"), "or"),
+)
+_DEMAND_SELF = re.compile(
+    rf"(?i)^(?:(?:this|the)\s+(?:property|field|value|parameter)\s+|it\s+)?(?:{_BE}\s+)?(?:also\s+)?"
+    rf"(?:required|mandatory|must\s+be\s+{_GIVEN})\Z"
+)
+_DEMAND_NAMED = (
+    re.compile(rf"(?i)^{_NAME}\s+(?:{_BE}|becomes)\s+(?:also\s+)?(?:required|mandatory)\Z"),
+    re.compile(rf"(?i)^{_NAME}\s+(?:must|has\s+to|needs\s+to)\s+be\s+{_GIVEN}\Z"),
+    re.compile(
+        rf"(?i)^(?:you\s+)?(?:must|need\s+to|have\s+to)\s+(?:also\s+)?"
+        rf"(?:specify|provide|set|supply|include|send|pass)\s+{_NAME}\Z"
+    ),
+)
+_SPLIT_AT_CONDITION_RE = re.compile(
+    r"(?i)\s*,?\s+(?=(?:if|when|where|unless|in\s+case|in\s+the\s+absence)\b)"
+)
+
+
+def _unless_group(text: str, known: dict[str, str], row: str) -> tuple[str, ...] | None:
+    """(A, B, ...) when the sentence makes A required only while B... are all absent, else None."""
+    flat = re.sub(r"\s+", " ", re.sub(r"[*`]", "", LINK_RE.sub(lambda m: m.group(1), text))).strip()
+    flat = re.sub(r"(?i)^(?:>\s*)?(?:\[!\w+\]\s*)?(?:(?:note|important)\s*:\s*)?", "", flat).rstrip(" .;")
+    head = re.match(r"(?i)^((?:if|when|where|unless|in\s+case|in\s+the\s+absence)\b[^,]+),\s*(.+)\Z", flat)
+    if head is not None:  # "If B isn't specified, A is required."
+        condition, demand = head.group(1), head.group(2)
+    else:  # "A is required if B isn't specified." / "Required unless B is given."
+        parts = _SPLIT_AT_CONDITION_RE.split(flat, maxsplit=1)
+        if len(parts) != 2:
+            return None
+        demand, condition = parts
+    subject = _demand_subject(demand.strip(), known, row)
+    others = _absent_names(condition.strip(), known)
+    if subject is None or others is None or subject in others:
+        return None
+    return (subject, *others)
+
+
+def _demand_subject(demand: str, known: dict[str, str], row: str) -> str | None:
+    if _DEMAND_SELF.match(demand):
+        return known.get(row.casefold()) if row else None
+    for pattern in _DEMAND_NAMED:
+        m = pattern.match(demand)
+        if m is not None:
+            name = m.group(1).casefold()
+            if name in ("it", "this") and row:
+                return known.get(row.casefold())
+            return known.get(name)
+    return None
+
+
+def _absent_names(condition: str, known: dict[str, str]) -> tuple[str, ...] | None:
+    """The property names a condition says are all absent, or None (a condition on something else)."""
+    for pattern, ambiguous in _CONDITIONS:
+        m = pattern.match(condition)
+        if m is None:
+            continue
+        listed = m.group("names")
+        if ambiguous and re.search(rf"(?i)\b{ambiguous}\b", listed):
+            return None
+        names: list[str] = []
+        for token in re.split(r"(?i)\s*,\s*(?:and|or|nor)?\s*|\s+(?:and|or|nor)\s+", listed):
+            word = re.sub(r"(?i)^the\s+|\s+(?:property|field|parameter|value)\Z", "", token.strip())
+            name = known.get(word.casefold())
+            if name is None:
+                return None  # "Required if the type is X": a condition on a value, not on a property
+            if name not in names:
+                names.append(name)
+        return tuple(names) if names else None
     return None
 
 
@@ -193,7 +314,7 @@ def find_alternatives(
     known = {k: v for k, v in known.items() if k not in fixed}  # a client cannot send these
     found: dict[frozenset[str], Alternatives] = {}
     for sentence, line, section, anchor, how in _sentences(ctx):
-        group = sentence_group(plain(sentence) if "<" in sentence else sentence, known)
+        group = sentence_group(plain(sentence) if "<" in sentence else sentence, known, row=anchor)
         if group is None:
             continue
         names, exclusive, strong = group
