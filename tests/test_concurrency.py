@@ -266,3 +266,93 @@ def test_views_keep_their_own_records_and_share_the_connections(spec):
             root.absorb(v)
         assert root.requests_sent == 10
         assert root.request("PUT", path, json={}).status == 405
+
+
+# ---------------------------------------------------------------- connections: at most N, one at 1
+
+
+class _Forward(http.server.BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1 front of the reference that counts the client connections open at once."""
+
+    protocol_version = "HTTP/1.1"
+    upstream: tuple[str, int] = ("127.0.0.1", 0)
+    lock = threading.Lock()
+    open_now = 0
+    most = 0
+
+    def setup(self) -> None:
+        super().setup()
+        with _Forward.lock:
+            _Forward.open_now += 1
+            _Forward.most = max(_Forward.most, _Forward.open_now)
+
+    def finish(self) -> None:
+        with _Forward.lock:
+            _Forward.open_now -= 1
+        super().finish()
+
+    def _forward(self) -> None:
+        import http.client
+
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        conn = http.client.HTTPConnection(*self.upstream, timeout=10)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "host")}
+            conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = conn.getresponse()
+            content = resp.read()
+        finally:
+            conn.close()
+        self.send_response(resp.status, resp.reason)
+        for name, value in resp.getheaders():
+            if name.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def counting_front(upstream_url: str, threaded: bool) -> Iterator[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream_url)
+    _Forward.upstream = ("127.0.0.1", parts.port or 80)
+    _Forward.open_now = _Forward.most = 0
+    cls = http.server.ThreadingHTTPServer if threaded else http.server.HTTPServer
+    server = cls(("127.0.0.1", 0), _Forward)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{parts.path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_one_connection_at_concurrency_1_so_a_single_threaded_keep_alive_server_passes(spec):
+    """A stdlib `HTTPServer` (one connection served at a time, kept alive until the client closes it):
+    a second connection from the harness would wait behind the idle first one until the deadline."""
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=False) as url:
+        result, _ = timed_run(spec, url, 1, timeout=3.0)
+    assert result.exit_code == 0, [(r.check_id, r.status, r.message) for r in result.results if r.message][:5]
+    assert _Forward.most == 1
+
+
+def test_never_more_connections_than_the_concurrency(spec):
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=True) as url:
+        result, _ = timed_run(spec, url, DEFAULT_CONCURRENCY)
+        most_default = _Forward.most
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=True) as url:
+        one, _ = timed_run(spec, url, 1)
+    assert result.exit_code == one.exit_code == 0
+    assert comparable(one) == comparable(result)
+    assert 1 < most_default <= DEFAULT_CONCURRENCY
+    assert _Forward.most == 1
