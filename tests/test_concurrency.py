@@ -7,6 +7,7 @@ terminal staying in catalogue order, the lane rule for shared creates, and the u
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import io
 import json
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -342,7 +344,7 @@ def test_one_connection_at_concurrency_1_so_a_single_threaded_keep_alive_server_
     a second connection from the harness would wait behind the idle first one until the deadline."""
     with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=False) as url:
         result, _ = timed_run(spec, url, 1, timeout=3.0)
-    assert result.exit_code == 0, [(r.check_id, r.status, r.message) for r in result.results if r.message][:5]
+    assert result.exit_code == 0, [(r.check.id, r.status, r.message) for r in result.results if r.message][:5]
     assert _Forward.most == 1
 
 
@@ -356,3 +358,76 @@ def test_never_more_connections_than_the_concurrency(spec):
     assert comparable(one) == comparable(result)
     assert 1 < most_default <= DEFAULT_CONCURRENCY
     assert _Forward.most == 1
+
+
+# ---------------------------------------------------------------- a target that dies mid-run
+
+
+class _DiesOnArray(_Forward):
+    """Forwards until a POST body is a JSON array (ERR-101's `[]`): then it resets every connection and
+    stops listening, as a service that crashes on a request it cannot parse."""
+
+    dead = threading.Event()
+    conns: ClassVar[set[object]] = set()
+
+    def setup(self) -> None:
+        super().setup()
+        with _Forward.lock:
+            _DiesOnArray.conns.add(self.connection)
+
+    def _forward(self) -> None:
+        import socket
+        import struct
+
+        length = int(self.headers.get("Content-Length") or 0)
+        if not _DiesOnArray.dead.is_set() and self.command == "POST" and length:
+            body = self.rfile.read(length)
+            if not body.strip().startswith(b"["):
+                self.rfile = io.BufferedReader(io.BytesIO(body))  # type: ignore[assignment]
+                return super()._forward()
+            _DiesOnArray.dead.set()
+            threading.Thread(target=self._kill, daemon=True).start()
+        with _Forward.lock:
+            conns = list(_DiesOnArray.conns)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
+    def _kill(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+
+@contextmanager
+def dying_front(upstream_url: str) -> Iterator[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream_url)
+    _Forward.upstream = ("127.0.0.1", parts.port or 80)
+    _DiesOnArray.dead.clear()
+    _DiesOnArray.conns = set()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DiesOnArray)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{parts.path}"
+    finally:
+        if not _DiesOnArray.dead.is_set():
+            server.shutdown()
+            server.server_close()
+
+
+def test_a_target_that_dies_mid_run_gets_the_same_verdict_at_any_concurrency(spec):
+    """ERR-101 sends `[]` and the target dies: at 1 the run stops there with ERR-101 failing. At 8 other
+    checks ran ahead and met a refused connection first; ERR-101's failure must still stand."""
+    verdicts = []
+    for concurrency in (1, 8, 8, 8):
+        with ReferenceServer(spec, token="tok") as server, dying_front(server.url) as url:
+            result, _ = timed_run(spec, url, concurrency, timeout=3.0)
+        failing = [r.check.id for r in result.results if r.status.value == "fail"]
+        verdicts.append((concurrency, result.exit_code, "ERR-101" in failing))
+    assert all(v[1:] == (1, True) for v in verdicts), verdicts
