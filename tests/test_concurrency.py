@@ -222,7 +222,7 @@ def test_unique_values_name_their_check_so_order_does_not_change_them(spec):
 # ---------------------------------------------------------------- usage errors
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "65", "many", "1.5", ""])
+@pytest.mark.parametrize("value", ["0", "-2", "65", "many", "1.5", "", "\u0663", "\uff14"])
 def test_a_bad_concurrency_is_one_line_and_exit_2(value, tmp_path):
     err = io.StringIO()
     with redirect_stderr(err), redirect_stdout(io.StringIO()):
@@ -244,9 +244,10 @@ def test_concurrency_from_the_environment_and_pyproject(tmp_path):
         load_options({"concurrency": "5"}, env={"CONFORMANCE_CONCURRENCY": "1"}, cwd=tmp_path).concurrency
         == 5
     )
-    (tmp_path / "pyproject.toml").write_text("[tool.conformance]\nconcurrency = 0\n")
-    with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
-        load_options({}, env={}, cwd=tmp_path)
+    for bad in ("0", "4.5", "0.5"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.conformance]\nconcurrency = {bad}\n")
+        with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
+            load_options({}, env={}, cwd=tmp_path)
 
 
 def test_views_keep_their_own_records_and_share_the_connections(spec):
