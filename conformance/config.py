@@ -174,7 +174,10 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         if name == "concurrency":
             if isinstance(value, bool):
                 raise ValueError
-            number_c = int(value)
+            whole = (isinstance(value, float) and value.is_integer()) or (
+                isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+            )  # int() would take 4.5 as 4 and Arabic-Indic digits as digits
+            number_c = int(value) if whole or isinstance(value, int) else 0
             if not 1 <= number_c <= MAX_CONCURRENCY:
                 raise ConfigError(
                     f"{origin}: concurrency must be a whole number from 1 (one request at a time) to "

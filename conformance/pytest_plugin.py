@@ -39,7 +39,7 @@ _OPTIONS = {
     "max-time": "time budget of the checks in seconds (default: derived from the timeout; 0 = none)",
     "seed": "seed for generated tests",
     "examples": "generated bodies per mode",
-    "concurrency": "requests a generated test sends at once (default: 8; 1 = one at a time)",
+    "concurrency": "checks and requests in flight at once (default: 8; 1 = one at a time)",
     "accept-odata-type": "also accept this @odata.type (comma-separated)",
     "secret-header": "mask this header in all output (comma-separated)",
     "header": "send 'Name: value' with every request (comma-separated; see --conformance-secret-header)",

@@ -192,6 +192,17 @@ def _stop(schedule: Schedule[_Outcome], client: Client) -> None:
         client.cancel()
 
 
+def _target_failed(outcome: _Outcome) -> CheckResult | None:
+    """The result of a check that ran ahead of a stop, if it was decided FAIL on what the target answered
+    (a wrong answer, or its own request's connection dropped or reset); not if it met a refused connection."""
+    result = outcome.result
+    if result is None or result.status is not Status.FAIL:
+        return None
+    if outcome.unreachable is not None or outcome.client.stopped_after is not None:
+        return None
+    return result
+
+
 def _interrupted(exc: KeyboardInterrupt) -> str:
     """Why the rest of the run was not decided: Ctrl-C, or what a `budget.Terminated` says."""
     return f"{str(exc) or 'the run was interrupted (Ctrl-C)'}; the remaining checks were not run"
@@ -306,6 +317,9 @@ def run(
     with ctx.client, closing(schedule):
         stopped: str | None = None
         streak = 0
+        # once the run stops, checks that ran ahead and failed on the target's answer still count, so a
+        # target that dies mid-run gets the verdict it gets one check at a time (see `_target_failed`)
+        salvage = config.concurrency > 1
         for index, bound in enumerate(checks, 1):
             try:  # Ctrl-C and SIGTERM (`budget.Terminated`) may land anywhere in here
                 if progress:
@@ -313,7 +327,12 @@ def run(
                 outcome = schedule.take(index - 1) if stopped is None else None
                 if outcome is not None and outcome.result is None:  # not started: the budget was spent
                     stopped = budget_spent_reason(budget)
-                if stopped is not None or outcome is None or outcome.result is None:
+                late = schedule.take(index - 1) if stopped is not None and salvage else None
+                if late is not None and (failed := _target_failed(late)) is not None:
+                    result = failed  # decided before the stop, on the target's own answer
+                    ctx.client.absorb(late.client)
+                    kept.append(bound.info.id)
+                elif stopped is not None or outcome is None or outcome.result is None:
                     result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
                 else:
                     result = outcome.result
@@ -334,6 +353,7 @@ def run(
                         )
             except KeyboardInterrupt as exc:  # keep what was seen, report the rest as not decided
                 stopped = _interrupted(exc)
+                salvage = False
                 result = CheckResult(check=bound.info, status=Status.ERROR, error=stopped)
             result = waiving.judge(result, waivers, today)  # before the terminal shows it
             if stopped is not None:
@@ -344,6 +364,7 @@ def run(
                     progress(Progress(index=index, total=len(checks), check=bound, result=result))
             except KeyboardInterrupt as exc:
                 stopped = _interrupted(exc)
+                salvage = False
                 _stop(schedule, ctx.client)
     results = server_failures.finalise(results, ctx, ctx.client.redactor.words, order=kept)
     results = [waiving.judge(r, waivers, today) for r in results]  # VALID-006 may have failed since

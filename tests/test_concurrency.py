@@ -7,6 +7,7 @@ terminal staying in catalogue order, the lane rule for shared creates, and the u
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import io
 import json
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -220,7 +222,7 @@ def test_unique_values_name_their_check_so_order_does_not_change_them(spec):
 # ---------------------------------------------------------------- usage errors
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "65", "many", "1.5", ""])
+@pytest.mark.parametrize("value", ["0", "-2", "65", "many", "1.5", "", "\u0663", "\uff14"])
 def test_a_bad_concurrency_is_one_line_and_exit_2(value, tmp_path):
     err = io.StringIO()
     with redirect_stderr(err), redirect_stdout(io.StringIO()):
@@ -242,9 +244,10 @@ def test_concurrency_from_the_environment_and_pyproject(tmp_path):
         load_options({"concurrency": "5"}, env={"CONFORMANCE_CONCURRENCY": "1"}, cwd=tmp_path).concurrency
         == 5
     )
-    (tmp_path / "pyproject.toml").write_text("[tool.conformance]\nconcurrency = 0\n")
-    with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
-        load_options({}, env={}, cwd=tmp_path)
+    for bad in ("0", "4.5", "0.5"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.conformance]\nconcurrency = {bad}\n")
+        with pytest.raises(Exception, match=r"concurrency must be a whole number from 1"):
+            load_options({}, env={}, cwd=tmp_path)
 
 
 def test_views_keep_their_own_records_and_share_the_connections(spec):
@@ -266,3 +269,166 @@ def test_views_keep_their_own_records_and_share_the_connections(spec):
             root.absorb(v)
         assert root.requests_sent == 10
         assert root.request("PUT", path, json={}).status == 405
+
+
+# ---------------------------------------------------------------- connections: at most N, one at 1
+
+
+class _Forward(http.server.BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1 front of the reference that counts the client connections open at once."""
+
+    protocol_version = "HTTP/1.1"
+    upstream: tuple[str, int] = ("127.0.0.1", 0)
+    lock = threading.Lock()
+    open_now = 0
+    most = 0
+
+    def setup(self) -> None:
+        super().setup()
+        with _Forward.lock:
+            _Forward.open_now += 1
+            _Forward.most = max(_Forward.most, _Forward.open_now)
+
+    def finish(self) -> None:
+        with _Forward.lock:
+            _Forward.open_now -= 1
+        super().finish()
+
+    def _forward(self) -> None:
+        import http.client
+
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        conn = http.client.HTTPConnection(*self.upstream, timeout=10)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "host")}
+            conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = conn.getresponse()
+            content = resp.read()
+        finally:
+            conn.close()
+        self.send_response(resp.status, resp.reason)
+        for name, value in resp.getheaders():
+            if name.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def counting_front(upstream_url: str, threaded: bool) -> Iterator[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream_url)
+    _Forward.upstream = ("127.0.0.1", parts.port or 80)
+    _Forward.open_now = _Forward.most = 0
+    cls = http.server.ThreadingHTTPServer if threaded else http.server.HTTPServer
+    server = cls(("127.0.0.1", 0), _Forward)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{parts.path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_one_connection_at_concurrency_1_so_a_single_threaded_keep_alive_server_passes(spec):
+    """A stdlib `HTTPServer` (one connection served at a time, kept alive until the client closes it):
+    a second connection from the harness would wait behind the idle first one until the deadline."""
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=False) as url:
+        result, _ = timed_run(spec, url, 1, timeout=3.0)
+    assert result.exit_code == 0, [(r.check.id, r.status, r.message) for r in result.results if r.message][:5]
+    assert _Forward.most == 1
+
+
+def test_never_more_connections_than_the_concurrency(spec):
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=True) as url:
+        result, _ = timed_run(spec, url, DEFAULT_CONCURRENCY)
+        most_default = _Forward.most
+    with ReferenceServer(spec, token="tok") as server, counting_front(server.url, threaded=True) as url:
+        one, _ = timed_run(spec, url, 1)
+    assert result.exit_code == one.exit_code == 0
+    assert comparable(one) == comparable(result)
+    assert 1 < most_default <= DEFAULT_CONCURRENCY
+    assert _Forward.most == 1
+
+
+# ---------------------------------------------------------------- a target that dies mid-run
+
+
+class _DiesOnArray(_Forward):
+    """Forwards until a POST body is a JSON array (ERR-101's `[]`): then it resets every connection and
+    stops listening, as a service that crashes on a request it cannot parse."""
+
+    dead = threading.Event()
+    conns: ClassVar[set[object]] = set()
+
+    def setup(self) -> None:
+        super().setup()
+        with _Forward.lock:
+            _DiesOnArray.conns.add(self.connection)
+
+    def _forward(self) -> None:
+        import socket
+        import struct
+
+        length = int(self.headers.get("Content-Length") or 0)
+        if not _DiesOnArray.dead.is_set() and self.command == "POST" and length:
+            body = self.rfile.read(length)
+            if not body.strip().startswith(b"["):
+                self.rfile = io.BufferedReader(io.BytesIO(body))  # type: ignore[assignment]
+                return super()._forward()
+            _DiesOnArray.dead.set()
+            threading.Thread(target=self._kill, daemon=True).start()
+        with _Forward.lock:
+            conns = list(_DiesOnArray.conns)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
+    def _kill(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+
+@contextmanager
+def dying_front(upstream_url: str) -> Iterator[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream_url)
+    _Forward.upstream = ("127.0.0.1", parts.port or 80)
+    _DiesOnArray.dead.clear()
+    _DiesOnArray.conns = set()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DiesOnArray)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{parts.path}"
+    finally:
+        if not _DiesOnArray.dead.is_set():
+            server.shutdown()
+            server.server_close()
+
+
+def test_a_target_that_dies_mid_run_gets_the_same_verdict_at_any_concurrency(spec):
+    """ERR-101 sends `[]` and the target dies: at 1 the run stops there with ERR-101 failing. At 8 other
+    checks ran ahead and met a refused connection first; ERR-101's failure must still stand."""
+    verdicts = []
+    for concurrency in (1, 8, 8, 8):
+        with ReferenceServer(spec, token="tok") as server, dying_front(server.url) as url:
+            result, _ = timed_run(spec, url, concurrency, timeout=3.0)
+        failing = [r.check.id for r in result.results if r.status.value == "fail"]
+        verdicts.append((concurrency, result.exit_code, "ERR-101" in failing))
+    assert all(v[1:] == (1, True) for v in verdicts), verdicts

@@ -127,12 +127,9 @@ class Client:
         # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
         self.server_failures: list[Exchange] = []
         self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
-        self._pool = Pool(concurrency, _new_session)  # a session per thread, `concurrency` in flight
+        self._pool = Pool(concurrency, _new_session)  # `concurrency` in flight, each on a session of its own
+        self._preparer = _new_session()  # builds requests (headers, cookies policy); never sends
         self._owner = True  # this client made the pool (its views share it)
-
-    @property
-    def _session(self) -> requests.Session:
-        return self._pool.session()
 
     @property
     def concurrency(self) -> int:
@@ -194,6 +191,7 @@ class Client:
     def close(self) -> None:
         if self._owner:
             self._pool.close()
+            self._preparer.close()
 
     def __enter__(self) -> Client:
         return self
@@ -249,8 +247,8 @@ class Client:
         attempt = 0
         while True:
             attempt += 1
-            with self._pool.turn(self._remaining):  # after any pause; at most `concurrency` in flight
-                reply = self._attempt(method, url, sent, payload, attempt, waited)
+            with self._pool.turn(self._remaining) as session:  # after any pause; <= `concurrency` in flight
+                reply = self._attempt(session, method, url, sent, payload, attempt, waited)
             if reply.status not in THROTTLED:
                 return self._final(reply)
             wait = retry_after_seconds(reply.header("Retry-After"))
@@ -302,6 +300,7 @@ class Client:
 
     def _attempt(
         self,
+        session: requests.Session,
         method: str,
         url: str,
         headers: dict[str, str],
@@ -316,7 +315,7 @@ class Client:
         budget = min(self.timeout, remaining)
         cut_by_run_budget = remaining < self.timeout  # this attempt's deadline is the run's end
         try:
-            prepared = self._session.prepare_request(
+            prepared = self._preparer.prepare_request(
                 requests.Request(method, url, headers=headers, data=payload)
             )
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as e:
@@ -363,7 +362,7 @@ class Client:
         self.requests_sent += 1
         with Deadline(budget) as deadline:
             try:
-                resp = send(self._session, prepared, budget, deadline)
+                resp = send(session, prepared, budget, deadline)
             except requests.exceptions.RequestException as e:
                 raise fail(send_failure(e, deadline, method, shown_url, self._redactor)) from None
             except OSError as e:
