@@ -15,6 +15,7 @@ out, Ctrl-C or SIGTERM). Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -409,10 +410,8 @@ def _leave_app_threads(code: int) -> None:
     if not names:
         return
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    try:
+    with contextlib.suppress(OSError):  # the reader of stdout may have left
         sys.stdout.flush()
-    except OSError:  # the reader of stdout left
-        pass
     print(
         f"conformance: not waiting for {len(names)} non-daemon thread(s) the app started ({shown}); "
         f"exit {code}",

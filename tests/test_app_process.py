@@ -266,6 +266,7 @@ def test_the_give_up_note_names_the_last_check_and_what_happened(tmp_path):
     assert named, notes[0]
     checks = {c["id"]: c for c in data["checks"]}
     stopped = [c["id"] for c in data["checks"] if "in a row" in (c.get("error") or "")]
-    assert stopped and list(checks).index(named[1]) < list(checks).index(stopped[0])  # decided before
+    assert stopped
+    assert list(checks).index(named[1]) < list(checks).index(stopped[0])
     assert checks[named[1]]["status"] == named[2]
     assert "last: None" not in out.getvalue()

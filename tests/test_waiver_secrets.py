@@ -84,10 +84,14 @@ def test_waivers_without_a_secret_are_shown_word_for_word(repeats, tmp_path):
 
 
 def test_a_secret_in_a_malformed_waivers_file_is_masked_in_the_one_line(repeats, tmp_path):
-    code, out, err, reports = run(repeats, tmp_path, f"- check: {TOKEN}\n  reason: r\n  expires: 2099-12-31\n")
+    code, out, err, _reports = run(
+        repeats, tmp_path, f"- check: {TOKEN}\n  reason: r\n  expires: 2099-12-31\n"
+    )
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "is not a check id" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "is not a check id" in err
     assert TOKEN not in out + err
     code, out, err, _ = run(repeats, tmp_path, f"- check: CREATE-009\n  {HEADER_SECRET}: r\n")
-    assert code == 2 and "unknown key" in err
+    assert code == 2
+    assert "unknown key" in err
     assert HEADER_SECRET not in out + err
