@@ -7,7 +7,12 @@ library's `wsgiref` with a thread per connection. An ASGI application (FastAPI, 
 `async def app(scope, receive, send)` or object with an async `__call__`) is served by uvicorn, the
 optional extra `graph-conformance[asgi]`. The current directory goes first on `sys.path`, as `uvicorn`
 and `flask` put it. Every mistake (no colon, an import that fails, a missing attribute, something that
-is not an application, an ASGI app without uvicorn) is a `ConfigError`: one line, exit 2.
+is not an application, an ASGI app without uvicorn, an import that does not return within its bound, an
+ASGI lifespan startup that fails, with the app's own exception) is a `ConfigError`: one line, exit 2.
+
+The app lives in the harness's process, so what its module does there is bounded: the import is cut off
+after `within` seconds (SIGALRM on the main thread), and `foreign_threads` names the non-daemon threads it
+left running, which the command line does not wait for once its reports are written.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import signal
 import socket
 import socketserver
 import sys
@@ -33,6 +39,8 @@ from conformance.errors import ConfigError, did_you_mean
 ASGI_EXTRA = "pip install 'graph-conformance[asgi]'"
 _STARTUP_S = 15.0  # an app's own startup (ASGI lifespan) may take a while; longer is a broken app
 _MAX_SHOWN = 300  # characters of an import error's own message shown in the one line
+IMPORT_S = 60.0  # the bound of an app's import when no --max-time is given: longer is a hung module
+_imported: list[str] = []  # the apps this process imported (their threads are foreign to the harness)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +52,9 @@ class App:
     kind: str  # "WSGI" or "ASGI"
 
 
-def load_app(name: str, *, flag: str = "--app") -> App:
-    """Import `name` ("module:attribute", the attribute may be dotted) and say whether it is WSGI or ASGI."""
+def load_app(name: str, *, flag: str = "--app", within: float | None = IMPORT_S) -> App:
+    """Import `name` ("module:attribute", the attribute may be dotted) and say whether it is WSGI or ASGI.
+    An import still running after `within` seconds (None: no bound) is stopped: a `ConfigError`."""
     module_name, colon, attribute = name.partition(":")
     module_name, attribute = module_name.strip(), attribute.strip()
     if not colon or not module_name or not attribute:
@@ -55,8 +64,16 @@ def load_app(name: str, *, flag: str = "--app") -> App:
         )
     if os.getcwd() not in sys.path and "" not in sys.path:  # as `uvicorn` and `flask run` do
         sys.path.insert(0, os.getcwd())
+    _imported.append(name)
     try:
-        module = importlib.import_module(module_name)
+        with _bounded(within):
+            module = importlib.import_module(module_name)
+    except _ImportTimeout:
+        raise ConfigError(
+            f"{flag} {_shown(name)}: importing {module_name} did not finish within {within:g} s (does the "
+            "module start the service or wait for something at import? move that out of the import, or "
+            "give a larger --max-time)"
+        ) from None
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             raise ConfigError(
@@ -89,6 +106,55 @@ def load_app(name: str, *, flag: str = "--app") -> App:
     return App(name=name, obj=obj, kind=kind)
 
 
+class _ImportTimeout(BaseException):
+    """Raised into an import that ran past its bound (a BaseException: the module's `except Exception`
+    does not swallow it)."""
+
+
+@contextmanager
+def _bounded(seconds: float | None) -> Iterator[None]:
+    """Raise `_ImportTimeout` in the block after `seconds`, by SIGALRM (it interrupts a sleep or a blocking
+    read too). Only the main thread receives signals: elsewhere (an embedding program's thread) and
+    without SIGALRM the block is not bounded. The app's own SIGALRM handler and timer are put back."""
+    if (
+        not seconds
+        or seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _ImportTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def foreign_threads(grace: float = 2.0) -> list[str]:
+    """The names of the non-daemon threads an imported app started that are still running after `grace`
+    seconds (none when no app was imported): the process would wait for them at exit, for ever if they
+    loop. A thread finishing its work (a last flush) gets the grace to end. The harness's own threads are
+    named conformance-*."""
+    if not _imported:
+        return []
+    deadline = time.monotonic() + grace
+    found = []
+    for t in threading.enumerate():
+        if t.daemon or t is threading.main_thread() or t.name.startswith("conformance-"):
+            continue
+        t.join(max(deadline - time.monotonic(), 0))
+        if t.is_alive():
+            found.append(t.name)
+    return found
+
+
 def app_kind(obj: Any) -> str | None:
     """ "ASGI" for a coroutine function (or an object whose `__call__` is one) taking 3 arguments, "WSGI"
     for a callable taking 2, None for anything else (a factory that wants calling first, a value)."""
@@ -114,10 +180,8 @@ def _shown(text: str) -> str:
 
 def _why(exc: BaseException) -> str:
     """The exception as one line: its type and its own message (user text: escaped, cut)."""
-    message = " ".join(str(exc).split())
-    if len(message) > _MAX_SHOWN:
-        message = message[:_MAX_SHOWN] + "..."
-    return escape(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+    message = str(exc)
+    return _why_text(f"{type(exc).__name__}: {message}" if message.strip() else type(exc).__name__)
 
 
 @contextmanager
@@ -195,7 +259,8 @@ def _serve_asgi(app: App) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # the server's own log is off (an app's 500 is in the reports); what the app logs itself still shows
-    config = uvicorn.Config(app.obj, log_level="critical", access_log=False, lifespan="auto")
+    lifespan = _LifespanWatch(app.obj)
+    config = uvicorn.Config(lifespan, log_level="critical", access_log=False, lifespan="auto")
     server = uvicorn.Server(config)
     failure: list[BaseException] = []
 
@@ -210,13 +275,59 @@ def _serve_asgi(app: App) -> Iterator[str]:
     _wait(lambda: server.started or not thread.is_alive(), _STARTUP_S)
     try:
         if not server.started:
-            why = f": {_why(failure[0])}" if failure else " (its startup failed or took too long)"
+            cause = lifespan.cause() or (_why(failure[0]) if failure else None)
+            why = f": {cause}" if cause else " (its startup failed or took too long)"
             raise ConfigError(f"--app {_shown(app.name)}: uvicorn did not start the application{why}")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class _LifespanWatch:
+    """The app as uvicorn gets it, noting why its lifespan startup failed: the exception it raised, or the
+    message of its `lifespan.startup.failed`. uvicorn only logs these (and its log is off here)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.error: BaseException | None = None
+        self.message: str | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "lifespan":
+            return await self.app(scope, receive, send)  # type: ignore[no-any-return]
+
+        async def noted(message: Any) -> None:
+            if isinstance(message, dict) and message.get("type") == "lifespan.startup.failed":
+                self.message = str(message.get("message") or "")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noted)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def cause(self) -> str | None:
+        """Why the startup failed, in one escaped line: the app's exception, else the last line of the
+        message it sent (Starlette sends the whole traceback there)."""
+        if self.error is not None and not isinstance(self.error, (KeyboardInterrupt, GeneratorExit)):
+            return f"the lifespan startup raised {_why(self.error)}"
+        if self.message:
+            lines = [line for line in self.message.splitlines() if line.strip()]
+            text = lines[-1] if "Traceback (most recent call last)" in self.message else self.message
+            return "the lifespan startup failed: " + _why_text(text)
+        if self.message is not None:
+            return "the lifespan startup failed (the app sent lifespan.startup.failed with no message)"
+        return None
+
+
+def _why_text(text: str) -> str:
+    message = " ".join(text.split())
+    if len(message) > _MAX_SHOWN:
+        message = message[:_MAX_SHOWN] + "..."
+    return escape(message)
 
 
 def _wait(done: Callable[[], bool], seconds: float) -> None:

@@ -15,6 +15,7 @@ out, Ctrl-C or SIGTERM). Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -199,9 +200,10 @@ def _parser() -> _Parser:
 
 
 def _check_report_dir(directory: str) -> Path:
+    """The report folder, anchored to the current directory now: an --app imported later may chdir."""
     from conformance.reporters import check_writable
 
-    path = Path(directory)
+    path = Path(directory).absolute()
     try:
         check_writable(path)  # a fresh random name, never through a planted symlink
     except OSError as exc:
@@ -248,9 +250,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         sigterm.disarm()  # from here a SIGTERM waits for the reports
         try:
             written = write_reports(result, report_dir, config.formats)
+            written = [Path(config.report_dir) / p.name for p in written]  # shown as the user gave it
         except OSError as exc:
             raise ConfigError(
-                f"cannot write the reports to {str(report_dir)!r} ({exc.strerror or exc}); "
+                f"cannot write the reports to {config.report_dir!r} ({exc.strerror or exc}); "
                 "pass --report-dir DIR"
             ) from None
         term.summary(result, written)
@@ -408,6 +411,28 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return 130
 
 
+def _leave_app_threads(code: int) -> None:
+    """An --app whose module started non-daemon threads (a scheduler loop) would keep the process alive
+    after the verdict: once everything is written, say so in one line and exit without waiting for them."""
+    if "conformance.apphost" not in sys.modules:  # no --app was loaded
+        return
+    from conformance.apphost import foreign_threads
+
+    names = foreign_threads()
+    if not names:
+        return
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    with contextlib.suppress(OSError):  # the reader of stdout may have left
+        sys.stdout.flush()
+    print(
+        f"conformance: not waiting for {len(names)} non-daemon thread(s) the app started ({shown}); "
+        f"exit {code}",
+        file=guarded(sys.stderr),
+        flush=True,
+    )
+    os._exit(code)
+
+
 def entry() -> None:
     guard_process_streams()  # warnings and log records from libraries are escaped too
     try:
@@ -416,4 +441,5 @@ def entry() -> None:
     except BrokenPipeError:  # the reader of stdout left before the last line
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    _leave_app_threads(code)
     sys.exit(code)

@@ -93,12 +93,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if any(config.getoption(_dest(n)) is not None for n in _OPTIONS):
         settings = _config(config)  # bad option values stop the session at once, as one usage error
         if settings.app:  # a bad MODULE:ATTRIBUTE (or an ASGI app without uvicorn) too
-            from conformance.apphost import load_app
+            from conformance.apphost import IMPORT_S, load_app
+            from conformance.waivers import secret_mask
 
             try:
-                load_app(settings.app, flag="--conformance-app")
-            except HarnessError as exc:
-                raise pytest.UsageError(str(exc)) from None
+                load_app(settings.app, flag="--conformance-app", within=settings.max_time or IMPORT_S)
+            except HarnessError as exc:  # the app's own words: the run's secrets masked
+                raise pytest.UsageError(secret_mask(settings)(str(exc))) from None
         if settings.waivers:  # so does a malformed waivers file
             _waivers(config, settings)
         if settings.values:  # known-good values are checked against the spec, also at once

@@ -203,6 +203,17 @@ def _target_failed(outcome: _Outcome) -> CheckResult | None:
     return result
 
 
+def _last(result: CheckResult) -> str:
+    """The last check of a give-up streak and what happened to it, e.g. `CREATE-003 fail: the POST request
+    got no answer within 2 s`: its error or its first finding (both masked already), cut."""
+    findings = result.findings
+    what = result.error or (findings[0].message if findings else "no answer")
+    what = " ".join(what.split())
+    what = what if len(what) <= 160 else what[:159] + "\u2026"
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 and not result.error else ""
+    return f"{result.check.id} {result.status.value}: {what}{more}"
+
+
 def _interrupted(exc: KeyboardInterrupt) -> str:
     """Why the rest of the run was not decided: Ctrl-C, or what a `budget.Terminated` says."""
     return f"{str(exc) or 'the run was interrupted (Ctrl-C)'}; the remaining checks were not run"
@@ -348,7 +359,7 @@ def run(
                         streak = 0
                     if streak >= GIVE_UP_AFTER and stopped is None:
                         stopped = (
-                            f"the target failed to answer {streak} checks in a row (last: {result.error}); "
+                            f"the target failed to answer {streak} checks in a row (last: {_last(result)}); "
                             "the remaining checks were not run"
                         )
             except KeyboardInterrupt as exc:  # keep what was seen, report the rest as not decided

@@ -107,10 +107,17 @@ def open_target(config: Config, spec: Callable[[], Spec], *, faults: Sequence[st
 def _app_target(config: Config) -> Iterator[Target]:
     """`config.app` served on 127.0.0.1 for the block (see `apphost`). Without a token a fresh random one
     is sent, as to the embedded reference: an app in the same process needs no real credential."""
-    from conformance.apphost import load_app, serve_app, server_name
+    from conformance.apphost import IMPORT_S, load_app, serve_app, server_name
+    from conformance.target.redaction import Redactor
 
     assert config.app is not None
-    app = load_app(config.app)
-    token = None if config.no_auth else (config.token_value() or secrets.token_urlsafe(24))
-    with serve_app(app) as url:
-        yield Target(url=url, token=token, app=f"{app.name} ({app.kind}, {server_name(app)})")
+    # what the app says when it fails to import or start is its text: the run's secrets are masked in it
+    mask = Redactor(config.token_value(), config.secret_headers, config.header_map()).words
+    within = config.max_time if config.max_time else IMPORT_S  # importing hangs no run for ever
+    try:
+        app = load_app(config.app, within=within)
+        token = None if config.no_auth else (config.token_value() or secrets.token_urlsafe(24))
+        with serve_app(app) as url:
+            yield Target(url=url, token=token, app=f"{app.name} ({app.kind}, {server_name(app)})")
+    except ConfigError as exc:
+        raise ConfigError(mask(str(exc))) from None

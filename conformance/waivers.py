@@ -17,7 +17,7 @@ request is sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,12 +54,40 @@ class Waiver:
 
 
 def for_config(config: Config) -> tuple[Waiver, ...]:
-    """The waivers of `config.waivers` (none when unset), checked against the catalogue's ids."""
+    """The waivers of `config.waivers` (none when unset), checked against the catalogue's ids. Their text
+    (and any error about the file) has the run's secrets masked, as everything the harness shows: a reason
+    pasted from a log may hold the token, and `contains` then matches the findings, masked alike."""
     if config.waivers is None:
         return ()
     from conformance.checks import catalogue
 
-    return load(config.waivers, [c.id for c in catalogue()])
+    mask = secret_mask(config)
+    try:
+        loaded = load(config.waivers, [c.id for c in catalogue()])
+    except ConfigError as exc:
+        raise ConfigError(mask(str(exc))) from None
+    return masked(loaded, mask)
+
+
+def secret_mask(config: Config) -> Callable[[str], str]:
+    """The redaction boundary's mask for words the harness shows, knowing the secrets `config` sends (the
+    token and secret header values), as the run's client masks findings."""
+    from conformance.target.redaction import Redactor
+
+    return Redactor(config.token_value(), config.secret_headers, config.header_map()).words
+
+
+def masked(waivers: Iterable[Waiver], mask: Callable[[str], str]) -> tuple[Waiver, ...]:
+    """`waivers` with `mask` applied to every text they carry into an output (reason, contains, where)."""
+    return tuple(
+        replace(
+            w,
+            reason=mask(w.reason),
+            contains=None if w.contains is None else mask(w.contains),
+            where=mask(w.where),
+        )
+        for w in waivers
+    )
 
 
 def load(path: str, known: Collection[str]) -> tuple[Waiver, ...]:
@@ -233,4 +261,14 @@ def outcomes(
     return tuple(out)
 
 
-__all__ = ["KEYS", "MAX_WAIVERS_BYTES", "Waiver", "for_config", "judge", "load", "outcomes"]
+__all__ = [
+    "KEYS",
+    "MAX_WAIVERS_BYTES",
+    "Waiver",
+    "for_config",
+    "judge",
+    "load",
+    "masked",
+    "outcomes",
+    "secret_mask",
+]

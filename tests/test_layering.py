@@ -117,11 +117,11 @@ ALLOWED: dict[str, set[str]] = {
     "checks": {"contract.spec", "contract.schemas", "target", "results"},
     "runner": {"checks", "target", "contract", "results", "config", "budget", "schedule", "waivers"},
     # known failures with a reason and an expiry: read like a spec file, checked against the catalogue
-    "waivers": {"config", "checks", "results", "contract.files", "contract.specfile"},
+    "waivers": {"config", "checks", "results", "contract.files", "contract.specfile", "target.redaction"},
     "schedule": set(),  # which checks may run at once, and running them in lanes: knows no check
     "budget": {"checks", "config"},  # the time budget is planned from the checks and the timeout
     # what both edges set up around a run: the spec and the target (the one engine door to the reference)
-    "session": {"config", "contract", "reference", "apphost"},
+    "session": {"config", "contract", "reference", "apphost", "target.redaction"},
     # an --app's WSGI/ASGI application served on 127.0.0.1 for the run (session's other door to a target)
     "apphost": {"console"},
     # the pytest edge under pytest-xdist: one seed, VALID-006 over every worker's traffic
