@@ -204,8 +204,8 @@ def test_usage_errors():
 
 # The official SARIF 2.1.0 schema and Microsoft's SARIF validator are not copied into this repository:
 # `bash .ci/run` installs npm @microsoft/sarif-multitool (which ships both) and names them here.
-OFFICIAL_SCHEMA = os.environ.get("CONFORMANCE_SARIF_SCHEMA", "")
-MULTITOOL = os.environ.get("CONFORMANCE_SARIF_MULTITOOL", "")
+OFFICIAL_SCHEMA = os.environ.get("GRAPH_CONFORMANCE_TEST_SARIF_SCHEMA", "")
+MULTITOOL = os.environ.get("GRAPH_CONFORMANCE_TEST_SARIF_MULTITOOL", "")
 NOT_INSTALLED = (
     "not installed: set {var} to {what} from npm @microsoft/sarif-multitool "
     "(bash .ci/run installs it when npm is on PATH)"
@@ -236,7 +236,7 @@ def official_validator() -> jsonschema.Draft202012Validator:
     if not OFFICIAL_SCHEMA:
         pytest.skip(
             "official SARIF 2.1.0 schema "
-            + NOT_INSTALLED.format(var="CONFORMANCE_SARIF_SCHEMA", what="its sarif-2.1.0.json")
+            + NOT_INSTALLED.format(var="GRAPH_CONFORMANCE_TEST_SARIF_SCHEMA", what="its sarif-2.1.0.json")
         )
     schema = json.loads(Path(OFFICIAL_SCHEMA).read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -267,7 +267,9 @@ def multitool_errors(logs: dict[str, dict], where: Path) -> dict[str, list[str] 
     if not MULTITOOL:
         pytest.skip(
             "SARIF Multitool "
-            + NOT_INSTALLED.format(var="CONFORMANCE_SARIF_MULTITOOL", what="its Sarif.Multitool binary")
+            + NOT_INSTALLED.format(
+                var="GRAPH_CONFORMANCE_TEST_SARIF_MULTITOOL", what="its Sarif.Multitool binary"
+            )
         )
     where.mkdir(parents=True, exist_ok=True)
     files = {}
