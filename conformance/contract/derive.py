@@ -1,4 +1,5 @@
-"""Records of a Microsoft Graph "create" doc page to a `Spec`, every fact with its doc location."""
+"""Records of a Microsoft Graph doc page (create, get, list, update, delete) to a `Spec`, every fact with its
+doc location."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from conformance.contract.facts_examples import (
 from conformance.contract.facts_prose import request_line
 from conformance.contract.facts_tables import request_headers, table_properties
 from conformance.contract.files import InputFileError, decode_utf8, read_bytes
+from conformance.contract.kinds import decide_kind
 from conformance.contract.naming import resource_ref
+from conformance.contract.operations import other_operation
 from conformance.contract.reconcile import complete_from_examples, merge_prose_required, success_status
 from conformance.contract.resources import ResourceLookup, dir_lookup
-from conformance.contract.spec import DocLocation, Operation, Spec
+from conformance.contract.spec import DocLocation, Example, Operation, Spec
 from conformance.errors import DocParseError
 
 __all__ = [
@@ -92,11 +95,15 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
     if not title:
         raise ctx.fail(1, "the page has no '# Title' heading", "expected a Graph create doc page")
     method, paths, version = request_line(ctx)
+    decision = decide_kind(ctx, method, paths)
     examples = page_examples(ctx)
-    ref = resource_ref(ctx, examples, title)
+    ref = resource_ref(ctx, examples, title, create=decision.kind.value == "create")
     resource, resource_link = ref.name, ref.link
     resource_props = resource_lookup(resource_link) if (resource_lookup and resource_link) else None
     headers = request_headers(ctx)
+    if decision.kind.value != "create":
+        op = other_operation(ctx, decision, method, paths, headers, examples, resource, resource_props)
+        return _spec(ctx, text, title, version or _example_version(ctx, examples), op)
     table = table_properties(ctx, resource_props)
     properties = merge_prose_required(ctx, table, resource_props, resource, examples)
     properties, open_body = complete_from_examples(ctx, properties, examples, resource_props)
@@ -122,17 +129,24 @@ def derive_text(text: str, file: str, *, resource_lookup: ResourceLookup | None 
             alternatives=alternatives,
         ),
     )
-    if not version:
-        for ex in examples:
-            if ex.request_where is not None:
-                blk = next((b for b in page.blocks if b.line == ex.request_where.line), None)
-                first = blk.text.strip().split("\n", 1)[0] if blk else ""
-                m = re.search(r"(?i)https?://[^/\s]+/(beta|v1\.0)\b", first)
-                if m:
-                    version = m.group(1).lower()
-                    break
+    return _spec(ctx, text, title, version or _example_version(ctx, examples), op)
+
+
+def _example_version(ctx: PageContext, examples: tuple[Example, ...]) -> str:
+    """The API version in the first example request's URL, or ""."""
+    for ex in examples:
+        if ex.request_where is not None:
+            blk = next((b for b in ctx.page.blocks if b.line == ex.request_where.line), None)
+            first = blk.text.strip().split("\n", 1)[0] if blk else ""
+            m = re.search(r"(?i)https?://[^/\s]+/(beta|v1\.0)\b", first)
+            if m:
+                return m.group(1).lower()
+    return ""
+
+
+def _spec(ctx: PageContext, text: str, title: str, version: str, op: Operation) -> Spec:
     return Spec(
-        doc_file=file,
+        doc_file=ctx.file,
         doc_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         title=title,
         version=version,

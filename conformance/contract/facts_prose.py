@@ -1,4 +1,4 @@
-"""Facts the page states in its text: the POST line."""
+"""Facts the page states in its text: the request line (method and paths)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from conformance.contract.spec import Fact, How
 
 __all__ = ["request_line"]
 
-_POST_RE = re.compile(r"^\s*POST\s+(\S.*?)\s*\Z")
+_LINE_RE = re.compile(r"^\s*(POST|GET|PATCH|PUT|DELETE)\s+(\S.*?)\s*\Z")
 _ABS_URL_RE = re.compile(r"(?i)^https?://[^/\s]+/(beta|v1\.0)(/.*)?\Z")
 
 
 def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], str]:
-    """(method, paths, API version) from the POST lines of the "HTTP request" section."""
+    """(method, paths, API version) from the request lines of the "HTTP request" section: the method of
+    the first request line, and every path given with that method."""
     page = ctx.page
     rng = section_range(page, "HTTP request")
     if rng is None:
@@ -26,12 +27,14 @@ def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], st
         raise ctx.fail(rng[0], "'HTTP request' has no code block", "expected ```http with 'POST /path'")
     paths: list[Fact[str]] = []
     version = ""
+    verbs = [m.group(1) for b in blocks for ln in b.text.split("\n") if (m := _LINE_RE.match(ln))]
+    verb = verbs[0] if verbs else "POST"
     for block in blocks:
         for offset, line in enumerate(block.text.split("\n")):
-            m = _POST_RE.match(line)
-            if not m:
+            m = _LINE_RE.match(line)
+            if not m or m.group(1) != verb:
                 continue
-            raw = m.group(1)
+            raw = m.group(2)
             am = _ABS_URL_RE.match(raw)
             if am:
                 version = version or am.group(1).lower()
@@ -48,7 +51,9 @@ def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], st
         other = next(
             (ln for b in blocks for ln in b.text.split("\n") if re.match(r"^\s*[A-Z]{3,7}\s+/", ln)), ""
         )
-        what = f"'HTTP request' has no POST line (found {other.strip()!r})" if other else "no POST line"
-        raise ctx.fail(blocks[0].start, what, "expected 'POST /path' in the http block")
-    method = Fact(value="POST", where=paths[0].where, how=How.SECTION)
+        what = "'HTTP request' has no request line" + (f" (found {other.strip()!r})" if other else "")
+        raise ctx.fail(
+            blocks[0].start, what, "expected 'POST /path' (or GET, PATCH, PUT, DELETE) in the http block"
+        )
+    method = Fact(value=verb, where=paths[0].where, how=How.SECTION)
     return method, tuple(paths), version

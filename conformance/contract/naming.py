@@ -22,7 +22,9 @@ __all__ = ["ResourceRef", "link_type_key", "resource_ref"]
 
 _RESOURCE_LINK_RE = re.compile(r"(?i)(?:^|/)resources/([^/#?]+)\.md(?:#([^/#?]*))?\Z")
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TITLE_TYPE_RE = re.compile(r"(?i)^(?:create|add|post|new)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?([A-Za-z_]\w*)")
+_TITLE_TYPE_RE = re.compile(
+    r"(?i)^(?:create|add|post|new|get|list|update|patch|delete|remove)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?([A-Za-z_]\w*)"
+)
 # Anchors of a resource page's own sections: they point into the page, they do not name a type.
 _SECTION_ANCHORS = frozenset(
     {
@@ -102,9 +104,10 @@ def _title_type(title: str) -> str:
     return m.group(1) if m else ""
 
 
-def _choose_link(ctx: PageContext, examples: Sequence[Example], title: str) -> str:
+def _choose_link(ctx: PageContext, examples: Sequence[Example], title: str, create: bool) -> str:
     """The link to the page of the type created: the one naming the title's type, else the one naming the
-    example response's type, else the first in Request body or Response, else the first on the page."""
+    example response's type, else the first in Request body or Response, else (a create page, or a title
+    naming no type) the first on the page."""
     links = _resource_links(ctx)
     if not links:
         return ""
@@ -117,6 +120,8 @@ def _choose_link(ctx: PageContext, examples: Sequence[Example], title: str) -> s
         for sec, target in links:
             if sec == section:
                 return target
+    if wanted[0] and not create:
+        return ""  # "Delete group" linking only to another type's page: the title's type, not that link
     return links[0][1]
 
 
@@ -138,9 +143,13 @@ def _graph_spelling(key: str, ctx: PageContext, examples: Sequence[Example], tit
     return (camel or lower or spelled or [key])[0]
 
 
-def resource_ref(ctx: PageContext, examples: Sequence[Example], title: str) -> ResourceRef:
-    """The resource page link and the created type's name, by the rules in this module's docstring."""
-    link = _choose_link(ctx, examples, title)
+def resource_ref(
+    ctx: PageContext, examples: Sequence[Example], title: str, *, create: bool = True
+) -> ResourceRef:
+    """The resource page link and the created type's name, by the rules in this module's docstring.
+    `create=False` (a get, list, update or delete page): a title naming a type ("Delete group") wins over a
+    link outside Request body and Response, which such pages use for background, not for their type."""
+    link = _choose_link(ctx, examples, title, create)
     if link:
         key = link_type_key(link)
         source = "anchor" if _anchor_names_type(link) else "file"

@@ -157,7 +157,7 @@ class Alternatives:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Operation:
-    """The create operation a page documents."""
+    """The operation a page documents: a create, or a get, list, update or delete (`kind`)."""
 
     title: str
     method: Fact[str]
@@ -172,6 +172,24 @@ class Operation:
     additional_properties: bool = False  # may a client send properties the page does not list?
     yields: tuple[Yield, ...] = ()  # weak facts the page's own examples overruled (contract/consistency.py)
     alternatives: tuple[Alternatives, ...] = ()  # "either A or B is required" groups
+    # Other kinds than create (contract/kinds.py); all absent from a create's JSON, so create specs stay as they were.
+    kind: Fact[str] | None = None  # "get", "list", "update", "delete"; None: a create
+    key: Fact[str] | None = None  # the key path parameter ("id" of /things/{id}), where the path ends in one
+    also_status: tuple[Fact[int], ...] = ()  # other success codes the page allows (an update's 200 or 204)
+    query_options: tuple[Fact[str], ...] = ()  # the OData query options the page names ("$select", ...)
+    paging: Fact[bool] | None = None  # a list: whether the page says it pages through @odata.nextLink
+
+    @property
+    def kind_name(self) -> str:
+        """`create`, `get`, `list`, `update` or `delete`."""
+        return "create" if self.kind is None else self.kind.value
+
+    @property
+    def response_body(self) -> str:
+        """What the success response carries: `none` (204), `collection` (a list's `value`) or `entity`."""
+        if self.success_status.value == 204:
+            return "none"
+        return "collection" if self.kind_name == "list" else "entity"
 
     @property
     def path(self) -> str:
@@ -206,12 +224,23 @@ class Spec:
     operation: Operation
     landmarks: tuple[DocLocation, ...] = ()  # headings, table rows and blocks, for DocRef binding
     notes: tuple[ContractNote, ...] = ()
+    others: tuple[Operation, ...] = ()  # the resource's other pages' operations (`derive PAGE...`)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        """Every operation: `operation` (the create, where the pages have one) first."""
+        return (self.operation, *self.others)
 
     def to_json(self) -> dict[str, JSON]:
         """Plain JSON form (stable key order), inverse of `spec_from_json`."""
         data: dict[str, JSON] = {"format": SPEC_FORMAT, **_dump(self)}
-        if not self.operation.alternatives:  # absent rather than empty: specs written before it stay equal
-            del data["operation"]["alternatives"]
+        for op in (data["operation"], *data["others"]):
+            # absent rather than empty: specs written before these fields stay equal
+            for name, empty in _OPTIONAL_OPERATION_FIELDS.items():
+                if op.get(name) == empty:
+                    del op[name]
+        if not self.others:
+            del data["others"]
         return data
 
     def locate(self, section: str, anchor: str = "") -> DocLocation | None:
@@ -221,6 +250,16 @@ class Spec:
             if mark.section.casefold() == s and mark.anchor.casefold() == a:
                 return mark
         return None
+
+
+_OPTIONAL_OPERATION_FIELDS: dict[str, JSON] = {
+    "alternatives": [],
+    "kind": None,
+    "key": None,
+    "also_status": [],
+    "query_options": [],
+    "paging": None,
+}
 
 
 def request_schema(op: Operation) -> dict[str, JSON]:
@@ -332,8 +371,32 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
     """Rebuild a `Spec` from `Spec.to_json()` output. Raises KeyError/TypeError/ValueError if malformed."""
     if data.get("format") != SPEC_FORMAT:
         raise ValueError(f"spec format {data.get('format')!r}, this harness reads {SPEC_FORMAT}")
-    o = data["operation"]
-    op = Operation(
+    return Spec(
+        doc_file=data["doc_file"],
+        doc_sha256=data["doc_sha256"],
+        title=data["title"],
+        version=data["version"],
+        operation=_operation(data["operation"]),
+        others=tuple(_operation(o) for o in data.get("others", ())),
+        landmarks=tuple(DocLocation(**m) for m in data.get("landmarks", ())),
+        notes=tuple(
+            ContractNote(
+                severity=Severity(n["severity"]),
+                code=n["code"],
+                message=n["message"],
+                where=DocLocation(**n["where"]),
+            )
+            for n in data.get("notes", ())
+        ),
+    )
+
+
+def _maybe_fact(d: dict[str, Any] | None) -> Fact[Any] | None:
+    return None if d is None else _fact(d)
+
+
+def _operation(o: dict[str, Any]) -> Operation:
+    return Operation(
         title=o["title"],
         method=_fact(o["method"]),
         paths=tuple(_fact(p) for p in o["paths"]),
@@ -396,23 +459,11 @@ def spec_from_json(data: dict[str, JSON]) -> Spec:
             )
             for a in o.get("alternatives", ())
         ),
-    )
-    return Spec(
-        doc_file=data["doc_file"],
-        doc_sha256=data["doc_sha256"],
-        title=data["title"],
-        version=data["version"],
-        operation=op,
-        landmarks=tuple(DocLocation(**m) for m in data.get("landmarks", ())),
-        notes=tuple(
-            ContractNote(
-                severity=Severity(n["severity"]),
-                code=n["code"],
-                message=n["message"],
-                where=DocLocation(**n["where"]),
-            )
-            for n in data.get("notes", ())
-        ),
+        kind=_maybe_fact(o.get("kind")),
+        key=_maybe_fact(o.get("key")),
+        also_status=tuple(_fact(f) for f in o.get("also_status", ())),
+        query_options=tuple(_fact(f) for f in o.get("query_options", ())),
+        paging=_maybe_fact(o.get("paging")),
     )
 
 
