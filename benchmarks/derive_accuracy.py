@@ -1,7 +1,10 @@
 """Derive every corpus page and compare with the hand-checked labels, field by field.
 
-Run: `python benchmarks/derive_accuracy.py [--corpus DIR] [--min 0.95] [--no-self-check]`. Exits 1 if any
-field is below the minimum, any page crashes or any page fails its self-check; 2 if the corpus is absent.
+Run: `python benchmarks/derive_accuracy.py [--corpus DIR] [--ops-corpus DIR] [--min 0.95] [--no-self-check]`.
+Exits 1 if any field is below the minimum, any page crashes or any page fails its self-check; 2 if the corpus
+is absent. The create corpus comes first; the get/list/update/delete corpus (`graph-docs-ops` beside it, or
+`CONFORMANCE_OPS_CORPUS`) is scored after it when present, each field over the pages whose kind it applies to
+(`OPS_FIELDS`). Its pages are derived with their resource pages from the create corpus (`resource_pages`).
 
 `name`: the labels have no name field, so the expected name is the type of the label's first resource page
 (`resource_pages`): its file name's last `-` part (`ediscovery-custodian.md` is `custodian`), spelled as the
@@ -42,6 +45,12 @@ def corpus_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "graph-docs"
+
+
+def ops_corpus_dir() -> Path:
+    """`CONFORMANCE_OPS_CORPUS`, else `graph-docs-ops` beside the create corpus."""
+    env = os.environ.get("CONFORMANCE_OPS_CORPUS")
+    return Path(env) if env else corpus_dir().parent / "graph-docs-ops"
 
 
 def _required(spec: Spec, *hows: How) -> list[str]:
@@ -151,6 +160,145 @@ FIELDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any]]]
 }
 
 
+def _label_codes(text: str) -> list[int]:
+    """The success codes an update label's wording allows ("204 No Content by default; 200 OK ...")."""
+    return sorted({int(c) for c in re.findall(r"\b(2\d\d)\b", text)})
+
+
+def _label_query(value: Any) -> list[str]:
+    """The labelled query options as `$names`: a descriptive string ("generic ...") names none, and
+    "select (written without $)" is `$select`."""
+    if not isinstance(value, list):
+        return []
+    return ["$" + str(v).split()[0].lstrip("$") for v in value]
+
+
+def _table_properties(spec: Spec) -> list[str]:
+    """The properties whose doc line is a row of the "Request body" section's table (landmarks)."""
+    rows = {
+        m.line
+        for m in spec.landmarks
+        if m.section.casefold() == "request body" and m.anchor and not m.anchor.startswith("block:")
+    }
+    return [p.name for p in spec.operation.properties if p.where.line in rows]
+
+
+def _is(*kinds: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda label: label["operation"] in kinds
+
+
+_ALL: Callable[[dict[str, Any]], bool] = lambda label: True  # noqa: E731  # every page
+
+
+# field name -> (what the label says, what the derived spec says, which labelled pages it applies to)
+OPS_FIELDS: dict[
+    str, tuple[Callable[[dict[str, Any]], Any], Callable[[Spec], Any], Callable[[dict[str, Any]], bool]]
+] = {
+    "operation": (lambda lb: lb["operation"], lambda s: s.operation.kind_name, _ALL),
+    "version": (lambda lb: lb["version"], lambda s: s.version, _ALL),
+    "resource": (lambda lb: lb["resource"], lambda s: s.operation.resource, _ALL),
+    "method": (lambda lb: lb["method"], lambda s: s.operation.method.value, _ALL),
+    "paths": (
+        lambda lb: lb["paths"],
+        lambda s: [f"{s.operation.method.value} {p.value}" for p in s.operation.paths],
+        _ALL,
+    ),
+    "success_status": (lambda lb: lb["success_status"], lambda s: s.operation.success_status.value, _ALL),
+    "response_body": (lambda lb: lb["response_body"], lambda s: s.operation.response_body, _ALL),
+    "example_statuses": (
+        lambda lb: lb.get("example_statuses") or [],
+        lambda s: [e.response_status for e in s.operation.examples if e.response_where is not None],
+        lambda lb: "example_statuses" in lb,
+    ),
+    "update_response": (
+        lambda lb: _label_codes(lb["update_response"]),
+        lambda s: sorted({s.operation.success_status.value, *(f.value for f in s.operation.also_status)}),
+        _is("update"),
+    ),
+    "request_body_properties": (
+        lambda lb: sorted(lb.get("request_body_properties") or []),
+        lambda s: sorted(_table_properties(s)),
+        _is("update"),
+    ),
+    "required_per_prose": (
+        lambda lb: sorted(lb.get("required_per_prose") or []),
+        lambda s: _required(s, How.PROSE),
+        _is("update"),
+    ),
+    "query_params_stated": (
+        lambda lb: _label_query(lb.get("query_params_stated")),
+        lambda s: [f.value for f in s.operation.query_options],
+        _is("get", "list"),
+    ),
+    "paging_documented": (
+        lambda lb: bool(lb.get("paging_documented")),
+        lambda s: bool(s.operation.paging and s.operation.paging.value),
+        _is("list"),
+    ),
+    "odata_nextlink_mentioned": (
+        lambda lb: bool(lb.get("odata_nextlink_mentioned")),
+        lambda s: bool(s.operation.paging and "nextlink" in s.operation.paging.quote.casefold()),
+        _is("list"),
+    ),
+}
+
+
+@dataclass
+class OpsOutcome:
+    """Comparison of every labelled get, list, update and delete page: per field, right out of applicable."""
+
+    pages: int = 0
+    right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OPS_FIELDS, 0))
+    applicable: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OPS_FIELDS, 0))
+    diffs: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # file, field, expected, got
+    crashes: list[tuple[str, str]] = field(default_factory=list)
+
+    def accuracy(self, name: str) -> float:
+        total = self.applicable[name]
+        return self.right[name] / total if total else 0.0
+
+
+def compare_ops(corpus: Path) -> OpsOutcome:
+    """Derive each labelled page of the ops corpus (resource pages from `resource_pages`) and compare."""
+    labels = yaml.safe_load((corpus / "labels.yaml").read_text(encoding="utf-8"))
+    out = OpsOutcome()
+    for label in labels:
+        out.pages += 1
+        dirs = [(corpus.parent / rp).parent for rp in label.get("resource_pages") or ()]
+        try:
+            spec = derive_page(corpus / label["file"], resource_dirs=dirs)
+        except HarnessError as exc:
+            out.crashes.append((label["file"], str(exc)))
+            continue
+        except Exception:
+            out.crashes.append((label["file"], traceback.format_exc(limit=3)))
+            continue
+        for name, (want, got, applies) in OPS_FIELDS.items():
+            if not applies(label):
+                continue
+            out.applicable[name] += 1
+            expected, actual = want(label), got(spec)
+            if expected == actual:
+                out.right[name] += 1
+            else:
+                out.diffs.append((label["file"], name, expected, actual))
+    return out
+
+
+def print_ops(out: OpsOutcome, minimum: float) -> list[str]:
+    """Print the ops table and its diffs; the fields below `minimum`."""
+    print(f"\n{'ops field (get, list, update, delete)':40} accuracy")
+    for name in OPS_FIELDS:
+        print(f"{name:40} {out.accuracy(name):7.1%}  ({out.right[name]}/{out.applicable[name]})")
+    for file, name, expected, actual in out.diffs:
+        print(f"DIFF {file} {name}: expected {expected!r}, got {actual!r}")
+    for file, err in out.crashes:
+        print(f"CRASH {file}: {err}")
+    low = [n for n in OPS_FIELDS if out.accuracy(n) < minimum]
+    print(f"ops pages {out.pages}, crashes {len(out.crashes)}, fields below {minimum:.0%}: {', '.join(low) or 'none'}")
+    return low
+
+
 @dataclass
 class Outcome:
     """Comparison of every labelled page."""
@@ -202,6 +350,7 @@ def compare(corpus: Path, *, with_self_check: bool = True) -> Outcome:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--ops-corpus", type=Path, default=None)
     parser.add_argument("--min", type=float, default=0.95)
     parser.add_argument(
         "--no-self-check", action="store_true", help="skip the self-check column (about 1-2 s a page)"
@@ -228,7 +377,14 @@ def main(argv: list[str] | None = None) -> int:
         f"pages {out.total}, crashes {len(out.crashes)}, "
         f"fields below {args.min:.0%}: {', '.join(low) or 'none'}"
     )
-    return 1 if low or out.crashes or out.self_check_failures else 0
+    ops = args.ops_corpus or ops_corpus_dir()
+    ops_bad = False
+    if (ops / "labels.yaml").is_file():
+        ops_out = compare_ops(ops)
+        ops_bad = bool(print_ops(ops_out, args.min) or ops_out.crashes)
+    else:
+        print(f"ops corpus not found at {ops} (set CONFORMANCE_OPS_CORPUS); not scored")
+    return 1 if low or out.crashes or out.self_check_failures or ops_bad else 0
 
 
 if __name__ == "__main__":

@@ -148,6 +148,7 @@ OPTIONS: dict[str, str] = {
 # `CONFORMANCE_*` variables that are not options: read by the test suite and tools, never by a run.
 OTHER_VARIABLES = {
     "CONFORMANCE_CORPUS": "where the Graph doc corpus is (tests and benchmarks)",
+    "CONFORMANCE_OPS_CORPUS": "where the corpus of get/list/update/delete pages is (tests and benchmarks)",
     "CONFORMANCE_UPDATE_GOLDEN": "rewrite the reporters' golden files (tests)",
 }
 

@@ -36,3 +36,29 @@ def test_no_page_crashes(outcome):
 def test_field_accuracy_at_least_95_percent(outcome, field):
     misses = [d for d in outcome.diffs if d[1] == field]
     assert outcome.accuracy(field) >= 0.95, misses
+
+
+OPS_CORPUS = bench.ops_corpus_dir()
+needs_ops_corpus = pytest.mark.skipif(
+    not (OPS_CORPUS / "labels.yaml").is_file(),
+    reason=f"ops corpus not found at {OPS_CORPUS} (set CONFORMANCE_OPS_CORPUS)",
+)
+
+
+@pytest.fixture(scope="module")
+def ops_outcome():
+    return bench.compare_ops(OPS_CORPUS)
+
+
+@needs_ops_corpus
+def test_no_ops_page_crashes(ops_outcome):
+    assert ops_outcome.crashes == []
+    assert ops_outcome.pages > 0
+
+
+@needs_ops_corpus
+@pytest.mark.parametrize("field", list(bench.OPS_FIELDS))
+def test_ops_field_accuracy_at_least_95_percent(ops_outcome, field):
+    misses = [d for d in ops_outcome.diffs if d[1] == field]
+    assert ops_outcome.applicable[field] > 0
+    assert ops_outcome.accuracy(field) >= 0.95, misses

@@ -6,6 +6,7 @@ include **label**"), in notes ("> **Note:** `planId` is required"). The phrase p
 ways English API docs state a requirement, not the wording of particular pages:
 
 - a subject that is required: "X is required", "X and Y are mandatory", "X is a required property",
+  "Required fields are: X, Y",
   "X must be specified/provided/set/supplied/included", "X cannot be empty", "X (required)";
 - an object the caller must give: "you must specify X", "the request must include X", "X needs to
   contain Y", "callers are required to provide X";
@@ -107,6 +108,9 @@ _MUST_GIVE_RE = re.compile(
 _FOLLOWING_REQUIRED_RE = re.compile(
     r"(?i)\b(?:the\s+)?(?:following|these)\s+(?:required|mandatory)\s+(?:fields|properties|parameters|values)\b"
 )
+_REQUIRED_ARE_RE = re.compile(
+    r"(?i)^\s*(?:the\s+)?(?:required|mandatory)\s+(?:fields|properties|parameters|values)\s+(?:are|is|include)\b"
+)
 _REQUIRES_RE = re.compile(r"(?i)\brequires?\b(?!d)")
 _IMPERATIVE_RE = re.compile(r"(?i)^(?:please\s+)?(?:specify|provide|include|supply)\b")
 _PAREN_REQUIRED_RE = re.compile(r"(?i)(\*\*[^*]+\*\*|`[^`]+`|\b[A-Za-z][A-Za-z0-9]*)\s*\(required\)")
@@ -196,6 +200,7 @@ def _clause_requirement(
         return (Kind.ALL, names, MEDIUM if explicit else LOW) if names else None
     for pattern, side, strong in (
         (_FOLLOWING_REQUIRED_RE, "list", True),
+        (_REQUIRED_ARE_RE, "list", True),
         (_BE_REQUIRED_RE, "before", True),
         (_MUST_BE_RE, "before", True),
         (_MUST_GIVE_RE, "after", True),

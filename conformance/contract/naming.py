@@ -120,8 +120,17 @@ def _choose_link(ctx: PageContext, examples: Sequence[Example], title: str, crea
         for sec, target in links:
             if sec == section:
                 return target
-    if wanted[0] and not create:
-        return ""  # "Delete group" linking only to another type's page: the title's type, not that link
+    if not create:
+        # "Delete a [tiIndicator](...) object.": the link in the sentence of the title's verb names the type;
+        # without one, a title naming a type ("Delete group") beats a background link ("see [deletedItems]").
+        verb = title.split(maxsplit=1)[0] if title.split() else ""
+        for para in ctx.page.paragraphs:
+            if verb and re.search(rf"(?i)\b{re.escape(verb)}\b", para.text) and para.section.casefold() != "permissions":
+                found = [t for _w, t in LINK_RE.findall(para.text) if link_type_key(t)]
+                if found:
+                    return found[0]
+        if wanted[0]:
+            return ""
     return links[0][1]
 
 
