@@ -291,7 +291,13 @@ def alternatives_schema(group: Alternatives) -> dict[str, JSON]:
 
 
 def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[str, JSON]:
-    """JSON Schema (2020-12) of the success response body; `odata_types` adds accepted aliases."""
+    """JSON Schema (2020-12) of the success response body; `odata_types` adds accepted aliases.
+
+    A create's body is the new entity, with its key. A get's or update's is the entity with no property
+    demanded (`$select` and partial representations leave any out); a list's is a collection: `value`, an
+    array of such entities, and an optional `@odata.nextLink` URL."""
+    if op.kind is not None:
+        return entity_schema(op) if op.kind_name != "list" else collection_schema(op)
     props: dict[str, JSON] = {}
     for p in op.properties:
         props[p.name] = _nullable(p.schema) if p.nullable else dict(p.schema)
@@ -311,6 +317,27 @@ def response_schema(op: Operation, odata_types: tuple[str, ...] = ()) -> dict[st
         "type": "object",
         "properties": props,
         "required": required,
+    }
+
+
+def entity_schema(op: Operation) -> dict[str, JSON]:
+    """JSON Schema of one entity a get, list or update returns: the known properties, none required."""
+    props: dict[str, JSON] = {}
+    for p in op.properties:
+        props[p.name] = _nullable(p.schema) if p.nullable else dict(p.schema)
+    props.setdefault("id", {"type": "string", "minLength": 1})
+    return {"type": "object", "properties": props}
+
+
+def collection_schema(op: Operation) -> dict[str, JSON]:
+    """JSON Schema of a list's body: `{"value": [entity, ...], "@odata.nextLink": "..."}`."""
+    return {
+        "type": "object",
+        "properties": {
+            "value": {"type": "array", "items": entity_schema(op)},
+            "@odata.nextLink": {"type": "string", "minLength": 1},
+        },
+        "required": ["value"],
     }
 
 
@@ -486,7 +513,9 @@ __all__ = [
     "Spec",
     "Yield",
     "alternatives_schema",
+    "collection_schema",
     "documented_odata_types",
+    "entity_schema",
     "request_schema",
     "response_schema",
     "spec_from_json",
