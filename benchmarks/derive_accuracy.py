@@ -295,7 +295,8 @@ def print_ops(out: OpsOutcome, minimum: float) -> list[str]:
     for file, err in out.crashes:
         print(f"CRASH {file}: {err}")
     low = [n for n in OPS_FIELDS if out.accuracy(n) < minimum]
-    print(f"ops pages {out.pages}, crashes {len(out.crashes)}, fields below {minimum:.0%}: {', '.join(low) or 'none'}")
+    below = ", ".join(low) or "none"
+    print(f"ops pages {out.pages}, crashes {len(out.crashes)}, fields below {minimum:.0%}: {below}")
     return low
 
 

@@ -160,7 +160,12 @@ def _parser() -> _Parser:
     )
 
     derive = sub.add_parser("derive", help="derive OpenAPI 3.1 and JSON Schemas from a doc page")
-    derive.add_argument("page", help="the doc page (.md)")
+    derive.add_argument(
+        "page",
+        nargs="+",
+        help="the doc page (.md), or a resource's pages (create, get, list, update, delete) or a folder of "
+        "them: one OpenAPI document with every operation",
+    )
     derive.add_argument("--out", default="specs", help="output directory (default: specs)")
 
     lint = sub.add_parser("lint", help="report problems on a doc page with line numbers")
@@ -265,10 +270,20 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.contract.lint import lint_page
     from conformance.contract.openapi import write_spec_files
 
-    spec = derive_page(args.page)
-    spec = dataclasses.replace(spec, notes=lint_page(args.page, spec))
+    from conformance.contract.grouping import resources
+    from conformance.contract.pageset import combine, expand_pages
+
+    specs = []
+    for page in expand_pages(args.page):
+        spec = derive_page(page)
+        specs.append(dataclasses.replace(spec, notes=lint_page(page, spec)))
+    spec = combine(specs)
     for path in write_spec_files(spec, Path(args.out)):
         print(f"wrote {path}", file=out)
+    if len(specs) > 1:
+        for res in resources(spec):
+            key = f", key {{{res.key.value}}}" if res.key is not None else ""
+            print(f"resource {res.name} ({res.collection}{key}): {', '.join(res.kinds)}", file=out)
     return EXIT_OK
 
 

@@ -40,6 +40,12 @@ def load_run_spec(spec: str | None) -> tuple[Spec, str]:
         from conformance.contract.lint import lint_page
 
         loaded = dataclasses.replace(loaded, notes=lint_page(path, loaded))
+    if loaded.operation.kind is not None:  # the checks test a create; lifecycle checks are a later step
+        kinds = ", ".join(f"{op.kind_name} {op.path}" for op in loaded.operations)
+        raise ConfigError(
+            f"{path}: documents no create operation ({kinds}); the checks start from a create: "
+            "derive the resource's create page with these (`conformance derive CREATE.md PAGE... --out DIR`)"
+        )
     return loaded, str(path) if spec else f"(packaged) {PACKAGED_SPEC}"
 
 

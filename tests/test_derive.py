@@ -141,7 +141,7 @@ def test_stub_table_intro_is_not_a_required_list():
     ("case", "fragment"),
     [
         ("no-http-request.md", "no-http-request.md:1: no '## HTTP request' section; expected"),
-        ("no-post-line.md", "no-post-line.md:6: 'GET /widgets' ends in no key and the Response prose names no"),
+        ("no-post-line.md", "no-post-line.md:6: 'GET /widgets' ends in no key and the Response prose"),
         ("broken-table.md", "broken-table.md:11: request-body table has no property-name column"),
     ],
 )

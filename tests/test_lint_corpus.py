@@ -37,7 +37,7 @@ def test_no_false_errors(page):
 OPS_PAGES = sorted(OPS_CORPUS.glob("*/api/*.md")) if OPS_CORPUS.is_dir() else []
 
 
-@pytest.mark.skipif(not OPS_PAGES, reason=f"ops corpus not found at {OPS_CORPUS} (set CONFORMANCE_OPS_CORPUS)")
+@pytest.mark.skipif(not OPS_PAGES, reason=f"ops corpus not at {OPS_CORPUS} (set CONFORMANCE_OPS_CORPUS)")
 @pytest.mark.parametrize("page", OPS_PAGES, ids=page_id)
 def test_ops_pages_lint_without_false_errors(page):
     """A get, list, update or delete page lints (no crash); its example responses, partial representations

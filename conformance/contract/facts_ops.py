@@ -94,7 +94,8 @@ def entity_properties(ctx: PageContext, res: dict[str, ResourceProperty] | None)
     out: list[Property] = []
     for rp in (res or {}).values():
         where = DocLocation(file=rp.file, line=rp.line, section="Properties", anchor=rp.name)
-        required: Fact[bool] = Fact(value=False, where=where, how=How.RESOURCE, note="a property of the entity")
+        note = "a property of the entity"
+        required: Fact[bool] = Fact(value=False, where=where, how=How.RESOURCE, note=note)
         prop = build_property(
             ctx,
             name=rp.name,

@@ -115,7 +115,7 @@ def decide_kind(ctx: PageContext, method: Fact[str], paths: tuple[Fact[str], ...
         if key is None:
             raise ctx.fail(
                 first.where.line,
-                f"'{line}' does not end in a key, so it deletes no single entity (a reference or a collection)",
+                f"'{line}' does not end in a key, so it deletes no single entity (a reference, a collection)",
                 "expected a delete page with 'DELETE /things/{id}'",
             )
         return kind("delete")
@@ -151,7 +151,7 @@ def decide_kind(ctx: PageContext, method: Fact[str], paths: tuple[Fact[str], ...
             if code != 201 and not _CREATION_RE.search(text):
                 raise ctx.fail(
                     n,
-                    f"'{line}' answers {code} and creates nothing by the Response prose (an action on an entity)",
+                    f"'{line}' answers {code} and creates nothing by the Response prose (an action)",
                     "expected a create page ('201 Created'), or a get, list, update or delete page",
                 )
         return kind("create")

@@ -125,8 +125,10 @@ def _choose_link(ctx: PageContext, examples: Sequence[Example], title: str, crea
         # without one, a title naming a type ("Delete group") beats a background link ("see [deletedItems]").
         verb = title.split(maxsplit=1)[0] if title.split() else ""
         for para in ctx.page.paragraphs:
-            if verb and re.search(rf"(?i)\b{re.escape(verb)}\b", para.text) and para.section.casefold() != "permissions":
-                found = [t for _w, t in LINK_RE.findall(para.text) if link_type_key(t)]
+            if para.section.casefold() == "permissions" or not verb:
+                continue
+            if re.search(rf"(?i)\b{re.escape(verb)}\b", para.text):
+                found: list[str] = [t for _w, t in LINK_RE.findall(para.text) if link_type_key(t)]
                 if found:
                     return found[0]
         if wanted[0]:

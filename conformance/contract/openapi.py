@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from conformance.contract.files import InputFileError, read_text
+from conformance.contract.openapi_ops import ERROR_SCHEMA_NAME, add_other_operations
+from conformance.contract.openapi_ops import error_response as _error_response
 from conformance.contract.repair import INVALID_EXAMPLES_KEY, split_examples
 from conformance.contract.spec import (
     JSON,
@@ -39,7 +41,6 @@ from conformance.errors import SpecError
 
 OPENAPI_VERSION = "3.1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ERROR_SCHEMA_NAME = "graph.error"
 DERIVE_HINT = "run `conformance derive PAGE --out DIR` to produce one"
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
@@ -200,16 +201,48 @@ def _header_parameter(name: str, value: str, where: DocLocation) -> dict[str, JS
     return param
 
 
-def _error_response(description: str, cite: str) -> dict[str, JSON]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}},
-        "x-doc": cite,
-    }
-
-
 def to_openapi(spec: Spec) -> dict[str, JSON]:
-    """An OpenAPI 3.1.0 document for the create operation, with the `Spec` under `x-conformance`."""
+    """An OpenAPI 3.1.0 document for every operation of the spec (the create first, rendered as it always
+    was; get, list, update and delete by `openapi_ops`), with the `Spec` under `x-conformance`."""
+    op = spec.operation
+    paths: dict[str, JSON] = {}
+    schemas: dict[str, JSON] = {}
+    if op.kind is None:
+        paths, schemas = _create_paths(spec)
+    add_other_operations(spec, paths, schemas, _headers)
+    schemas[ERROR_SCHEMA_NAME] = error_schema()
+    doc: dict[str, JSON] = {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": spec.title or op.title,
+            "version": spec.version or "unversioned",
+            "description": f"Derived from {_doc_files(spec)} (sha256 {spec.doc_sha256 or 'unknown'}).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "x-conformance": spec.to_json(),
+    }
+    return doc
+
+
+def _doc_files(spec: Spec) -> str:
+    files = [spec.doc_file, *(o.method.where.file for o in spec.others)]
+    return ", ".join(dict.fromkeys(files))
+
+
+def _headers(op: Operation) -> list[dict[str, JSON]]:
+    return [
+        _header_parameter(h.name, h.value, h.where)
+        for h in op.headers
+        if h.required and h.name.casefold() not in ("authorization", "content-type")
+    ]
+
+
+def _create_paths(spec: Spec) -> tuple[dict[str, JSON], dict[str, JSON]]:
+    """The create operation's paths and schemas, exactly as a create-only spec has always had them."""
     op = spec.operation
     res = resource_name(spec)
     req_name = _request_component(spec)
@@ -252,11 +285,7 @@ def to_openapi(spec: Spec) -> dict[str, JSON]:
         "default": _error_response("Any other error", not_on_page),
     }
 
-    headers = [
-        _header_parameter(h.name, h.value, h.where)
-        for h in op.headers
-        if h.required and h.name.casefold() not in ("authorization", "content-type")
-    ]
+    headers = _headers(op)
 
     paths: dict[str, JSON] = {}
     for i, path_fact in enumerate(op.paths):
@@ -288,25 +317,7 @@ def to_openapi(spec: Spec) -> dict[str, JSON]:
             operation["security"] = [{"bearerAuth": []}]
         paths.setdefault(template, {})[op.method.value.lower()] = operation
 
-    doc: dict[str, JSON] = {
-        "openapi": OPENAPI_VERSION,
-        "info": {
-            "title": spec.title or op.title,
-            "version": spec.version or "unversioned",
-            "description": f"Derived from {spec.doc_file} (sha256 {spec.doc_sha256 or 'unknown'}).",
-        },
-        "paths": paths,
-        "components": {
-            "schemas": {
-                res: _annotated_response_schema(op),
-                req_name: _annotated_request_schema(op),
-                ERROR_SCHEMA_NAME: error_schema(),
-            },
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-        },
-        "x-conformance": spec.to_json(),
-    }
-    return doc
+    return paths, {res: _annotated_response_schema(op), req_name: _annotated_request_schema(op)}
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -340,7 +351,8 @@ def dump_json(doc: dict[str, JSON]) -> str:
 
 
 def write_spec_files(spec: Spec, out_dir: Path) -> list[Path]:
-    """Write `<resource>.openapi.yaml`, `.request.schema.json` and `.response.schema.json`.
+    """Write `<resource>.openapi.yaml`, `.request.schema.json` and `.response.schema.json` (the schema files
+    of the first operation, where it takes or returns a body).
 
     Same spec, same bytes: keys sorted, no YAML aliases, one trailing newline.
     """
@@ -349,11 +361,12 @@ def write_spec_files(spec: Spec, out_dir: Path) -> list[Path]:
         raise SpecError(f"{out_dir}: is not a directory; give --out a directory to write the spec files into")
     out_dir.mkdir(parents=True, exist_ok=True)
     res = resource_name(spec)
-    files = [
-        (out_dir / f"{res}.openapi.yaml", dump_yaml(to_openapi(spec))),
-        (out_dir / f"{res}.request.schema.json", dump_json(request_schema_file(spec))),
-        (out_dir / f"{res}.response.schema.json", dump_json(response_schema_file(spec))),
-    ]
+    op = spec.operation
+    files = [(out_dir / f"{res}.openapi.yaml", dump_yaml(to_openapi(spec)))]
+    if op.kind_name in ("create", "update"):  # the operations that take a body
+        files.append((out_dir / f"{res}.request.schema.json", dump_json(request_schema_file(spec))))
+    if op.kind is None or op.response_body != "none":
+        files.append((out_dir / f"{res}.response.schema.json", dump_json(response_schema_file(spec))))
     for path, text in files:
         path.write_bytes(text.encode("utf-8"))
     return [path for path, _ in files]
@@ -410,8 +423,9 @@ def load_spec(path: str | Path) -> Spec:
         )
     refuse_outside_refs(doc, str(p))  # before any request: a $ref is never fetched or read
     try:
-        for prop in data["operation"]["properties"]:
-            prop["schema"] = inline_refs(prop["schema"], doc, str(p))
+        for operation in (data["operation"], *data.get("others", ())):
+            for prop in operation["properties"]:
+                prop["schema"] = inline_refs(prop["schema"], doc, str(p))
         return spec_from_json(data)
     except ValueError as exc:
         raise SpecError(f"{p}: `x-conformance` is malformed ({exc}); {DERIVE_HINT}") from None

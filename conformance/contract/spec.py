@@ -172,7 +172,7 @@ class Operation:
     additional_properties: bool = False  # may a client send properties the page does not list?
     yields: tuple[Yield, ...] = ()  # weak facts the page's own examples overruled (contract/consistency.py)
     alternatives: tuple[Alternatives, ...] = ()  # "either A or B is required" groups
-    # Other kinds than create (contract/kinds.py); all absent from a create's JSON, so create specs stay as they were.
+    # Kinds other than create (contract/kinds.py); absent from a create's JSON, so create specs stay the same.
     kind: Fact[str] | None = None  # "get", "list", "update", "delete"; None: a create
     key: Fact[str] | None = None  # the key path parameter ("id" of /things/{id}), where the path ends in one
     also_status: tuple[Fact[int], ...] = ()  # other success codes the page allows (an update's 200 or 204)
