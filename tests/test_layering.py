@@ -77,7 +77,33 @@ ALLOWED: dict[str, set[str]] = {
         "contract.resources",
         "contract.spec",
     },
+    # issue 14: which operation a page documents (kind and key), and the facts of get/list/update/delete pages
+    "contract.kinds": {"contract.doctext", "contract.facts", "contract.spec"},
+    "contract.facts_ops": {
+        "contract.facts",
+        "contract.facts_tables",
+        "contract.kinds",
+        "contract.resources",
+        "contract.spec",
+    },
+    "contract.operations": {
+        "contract.consistency",
+        "contract.facts",
+        "contract.facts_alternatives",
+        "contract.facts_examples",
+        "contract.facts_ops",
+        "contract.facts_tables",
+        "contract.kinds",
+        "contract.reconcile",
+        "contract.resources",
+        "contract.spec",
+    },
+    "contract.grouping": {"contract.kinds", "contract.spec"},  # a resource is a set of operations
+    "contract.pageset": {"contract.spec"},  # several pages as one Spec
+    "contract.openapi_ops": {"contract.spec"},  # get/list/update/delete as OpenAPI operation objects
     "contract.derive": {
+        "contract.kinds",
+        "contract.operations",
         "contract.consistency",
         "contract.docparse",
         "contract.doctext",
@@ -94,6 +120,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "contract.repair": {"contract.schemas", "contract.spec"},  # valid examples for the OpenAPI file
     "contract.openapi": {
+        "contract.openapi_ops",
         "contract.derive",
         "contract.files",
         "contract.repair",
