@@ -1,6 +1,7 @@
 """A `Spec` as OpenAPI 3.1 and JSON Schema files, and back again (`load_spec`).
 
-The OpenAPI document describes the one create operation a page documents. Every operation,
+The OpenAPI document describes the operations the pages document (a create as it always was; get, list,
+update and delete from `openapi_ops`). Every operation,
 parameter, property and response carries `x-doc`, the doc line it came from, and the whole
 `Spec.to_json()` rides along under the top-level `x-conformance` key, so reading the file back
 (`load_spec`) loses nothing the checks need.

@@ -1,4 +1,4 @@
-"""The derived contract as pure data: what one doc page says a create operation must do.
+"""The derived contract as pure data: what doc pages say a create (and a get, list, update, delete) must do.
 
 Every fact keeps where it came from (`DocLocation`) and how it was found (`How`), with a
 confidence, so checks built on a weak fact can say so and reports can cite the doc line.
