@@ -267,10 +267,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.contract.derive import derive_page
+    from conformance.contract.grouping import resources
     from conformance.contract.lint import lint_page
     from conformance.contract.openapi import write_spec_files
-
-    from conformance.contract.grouping import resources
     from conformance.contract.pageset import combine, expand_pages
 
     specs = []
