@@ -27,7 +27,8 @@ def expand_pages(args: Sequence[str]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.glob("*.md") if p.is_file())
             if not found:
-                raise DocParseError(f"{arg}: the folder holds no .md doc pages; give pages or a folder with some")
+                what = "the folder holds no .md doc pages; give pages or a folder with some"
+                raise DocParseError(f"{arg}: {what}")
             pages.extend(found)
         else:
             pages.append(path)
