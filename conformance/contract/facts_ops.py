@@ -1,8 +1,9 @@
 """Facts of get, list, update and delete pages: query options, paging, other success codes, entity properties.
 
 Each fact keeps its line. Query options are read from the "Optional query parameters" section only: the
-`$name`s its prose and example URLs name, and a backticked name the prose calls an OData query parameter
-(`select` written without its `$`). Generic wording ("supports the OData query parameters") names none.
+OData system query options (`ODATA_OPTIONS`) its prose and example URLs name as `$name`, and a backticked
+name the prose calls an OData query parameter (`select` written without its `$`). Generic wording
+("supports the OData query parameters") names none.
 """
 
 from __future__ import annotations
