@@ -58,7 +58,9 @@ def negative(schema: dict[str, JSON]) -> SearchStrategy[JSON] | None:
     """Bodies that break `schema` in one place (most of them; the validator judges), or None."""
     try:
         valid = _valid(schema)
-        return st.one_of(_not_an_object(), _broken_object(schema, valid))
+        broken = _broken_object(schema, valid)
+        # mostly an object broken in one place (what a client gets wrong), sometimes no object at all
+        return st.integers(0, 4).flatmap(lambda n: _not_an_object() if n == 0 else broken)
     except Unsupported:
         return None
 
@@ -143,7 +145,18 @@ def _string(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
         if fmt not in FORMATS or "minLength" in schema or "maxLength" in schema:
             raise Unsupported(f"format {fmt!r}")
         return {"date-time": _datetime(), "date": _date(), "uuid": _guid()}[str(fmt)]
-    return _text(_int(schema, "minLength") or 0, _int(schema, "maxLength"))
+    low, high = _int(schema, "minLength") or 0, _int(schema, "maxLength")
+    return _text(low, high) if low or high is not None else _free_text()
+
+
+@functools.cache
+def _free_text() -> SearchStrategy[str]:
+    """Any text, with the shapes servers mishandle drawn often: padding, ASCII only, non-ASCII only."""
+    blank = st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u3000"])
+    padded = st.builds(lambda a, t, b: a + t + b, blank, _text(min_size=1), blank)
+    ascii_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1)
+    wide = st.text(st.characters(min_codepoint=0x80, codec="utf-8"), min_size=1)
+    return st.one_of(_text(), padded, ascii_text, wide)
 
 
 def _date() -> SearchStrategy[str]:
@@ -215,6 +228,9 @@ def _object(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
         raise Unsupported("a required property that is not declared")
     values = {name: _valid(sub) for name, sub in props.items()}
     groups = _groups(schema)
+    # the member chosen to satisfy "either A or B is required" gets a value: a null one may not count
+    members = {name for names, _ in groups for name in names if name in props}
+    present = {name: _valid(_without_null(props[name])) for name in members}
     if not groups:
         return st.fixed_dictionaries(
             {n: values[n] for n in required}, optional={n: v for n, v in values.items() if n not in required}
@@ -224,21 +240,33 @@ def _object(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
     def draw(data: Any) -> JSON:
         must = set(required)
         banned: set[str] = set()
+        chosen_ones = set()
         for names, exclusive in groups:
             chosen = data(st.sampled_from(names))
             must.add(chosen)
+            chosen_ones.add(chosen)
             if exclusive:
                 banned |= set(names) - {chosen}
         banned -= must
         body = data(
             st.fixed_dictionaries(
-                {n: values[n] for n in props if n in must},
+                {n: present[n] if n in chosen_ones else values[n] for n in props if n in must},
                 optional={n: values[n] for n in props if n not in must and n not in banned},
             )
         )
         return dict(body)
 
     return draw()
+
+
+def _without_null(schema: JSON) -> JSON:
+    """`schema` with its null branch removed (`{"anyOf": [X, {"type": "null"}]}` gives X)."""
+    if isinstance(schema, dict) and isinstance(schema.get("anyOf"), list):
+        rest = [b for b in schema["anyOf"] if b != {"type": "null"}]
+        if len(rest) == 1 and len(schema) == 1:
+            return rest[0]
+        return {**schema, "anyOf": rest} if rest else schema
+    return schema
 
 
 @functools.cache
