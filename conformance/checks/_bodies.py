@@ -288,7 +288,7 @@ def _any_json() -> SearchStrategy[JSON]:
 def _not_an_object() -> SearchStrategy[JSON]:
     others = st.none() | st.booleans() | st.integers() | _text() | st.lists(_any_json(), max_size=3)
     not_json = st.sampled_from([b"{", b'{"a": }', b"{'a': 1}", b"[1,]", b"\xff\xfe{}", b"", b"NaN"])
-    return others | not_json
+    return not_json | others
 
 
 def _wrong_value(schema: JSON) -> SearchStrategy[JSON]:
@@ -377,10 +377,12 @@ def _broken_object(schema: dict[str, JSON], valid: SearchStrategy[JSON]) -> Sear
 # -- drawing -----------------------------------------------------------------------------------------
 
 
-def draw(strategy: SearchStrategy[JSON], key: str) -> tuple[bool, JSON]:
+def draw(strategy: SearchStrategy[JSON], key: str, *, simplest: bool = False) -> tuple[bool, JSON]:
     """(True, a body) drawn from `strategy` by a generator seeded with `key` alone, or (False, None) when
     this draw was rejected (a filter gave up). The same key draws the same body in any process, thread or
-    order, so a run's bodies depend on its seed only, never on timing or concurrency.
+    order, so a run's bodies depend on its seed only, never on timing or concurrency. `simplest` draws the
+    simplest body instead (each choice its simplest: empty strings, zeros, the first alternative), which
+    is where hypothesis's own engine starts too.
 
     Each body is drawn on its own, outside hypothesis's test engine: the engine's bookkeeping (mutating
     earlier examples, tracking which were seen) costs more than the draw itself, and a failure is made
@@ -390,7 +392,14 @@ def draw(strategy: SearchStrategy[JSON], key: str) -> tuple[bool, JSON]:
     from hypothesis.errors import StopTest
     from hypothesis.internal.conjecture.data import ConjectureData
 
-    data = ConjectureData(random=random.Random(key))
+    prefix: list[Any] = []
+    if simplest:
+        try:
+            from hypothesis.internal.conjecture.choice import ChoiceTemplate
+        except ImportError:  # another hypothesis version: no simplest body, the drawn ones still come
+            return False, None
+        prefix = [ChoiceTemplate("simplest", count=None)]
+    data = ConjectureData(random=random.Random(key), prefix=prefix)
     try:
         with BuildContext(data, is_final=False, wrapped_test=draw):
             return True, data.draw(strategy)

@@ -282,8 +282,8 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 
 
 def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> Iterator[JSON]:
-    """The run's `count` generated bodies, in order, each drawn from the seed, the mode and its index;
-    a body drawn before is skipped (a small schema has few bodies), and drawing stops after a long run
+    """The run's `count` generated bodies, in order: the simplest one, then each drawn from the seed, the
+    mode and its index; a body drawn before is skipped (a small schema has few bodies), and drawing stops after a long run
     of repeats or rejected draws."""
     from conformance.checks import _bodies
 
@@ -299,7 +299,7 @@ def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> I
             saved = random.getstate()
             random.seed(key)
             try:
-                ok, body = _bodies.draw(strategy, key)
+                ok, body = _bodies.draw(strategy, key, simplest=index == 0)
             finally:
                 random.setstate(saved)
         index += 1
