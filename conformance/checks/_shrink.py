@@ -50,8 +50,8 @@ def smaller(value: JSON) -> Iterator[JSON]:
         if value:
             yield ""
             if len(value) > 1:
-                yield value[: len(value) // 2]
-                yield value[:1]
+                half = len(value) // 2
+                yield from (value[:half], value[half:], value[:1], value[1:], value[:-1])
             ascii_only = "".join(c if c.isascii() and c.isprintable() else "a" for c in value)
             if ascii_only != value:
                 yield ascii_only
