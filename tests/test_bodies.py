@@ -184,3 +184,17 @@ def test_shrink_leaves_a_body_with_nothing_smaller_alone():
     assert [] in list(smaller([1, 2]))
     assert list(smaller(7)) == [0, 3]
     assert list(smaller(-7)) == [0, -3]
+
+
+def test_without_hypothesis_internals_the_engine_draws_the_same_kinds_of_bodies(monkeypatch):
+    """`_bodies.draw` uses hypothesis internals; if a release changes them, the public engine draws."""
+    assert _bodies.direct_drawing(), "this hypothesis should allow drawing outside the engine"
+    op = _op(SEED_PAGE)
+    monkeypatch.setattr(_bodies, "direct_drawing", lambda: False)
+    positive = _drawn(op, "positive", 30)
+    assert len(positive) >= 20
+    assert all(validity(op, b) is True for b in positive)
+    assert positive == _drawn(op, "positive", 30)  # the same for a seed
+    negative = _drawn(op, "negative", 30)
+    assert len(negative) >= 20
+    assert sum(validity(op, b) is True for b in negative) <= len(negative) // 10

@@ -377,6 +377,42 @@ def _broken_object(schema: dict[str, JSON], valid: SearchStrategy[JSON]) -> Sear
 # -- drawing -----------------------------------------------------------------------------------------
 
 
+@functools.cache
+def direct_drawing() -> bool:
+    """Whether this hypothesis lets `draw` work outside its engine. `draw` uses hypothesis internals
+    (`ConjectureData`, `BuildContext`), which a later release may change; then `engine_bodies` is used."""
+    try:
+        draw(st.integers(), "probe")
+        draw(st.integers(), "probe", simplest=True)
+    except (ImportError, AttributeError, TypeError):
+        return False
+    return True
+
+
+def engine_bodies(strategy: SearchStrategy[JSON], key: str, count: int) -> list[JSON]:
+    """Up to `count` bodies hypothesis's own engine draws from `strategy` with seed `key`, through its public
+    API only: the same bodies for the same key, the simplest first, slower than `draw`."""
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+
+    out: list[JSON] = []
+
+    @seed(key)
+    @settings(
+        max_examples=max(count, 1),
+        phases=(Phase.generate,),
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(body: JSON) -> None:
+        out.append(body)
+
+    collect()
+    return out
+
+
 def draw(strategy: SearchStrategy[JSON], key: str, *, simplest: bool = False) -> tuple[bool, JSON]:
     """(True, a body) drawn from `strategy` by a generator seeded with `key` alone, or (False, None) when
     this draw was rejected (a filter gave up). The same key draws the same body in any process, thread or

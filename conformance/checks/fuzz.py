@@ -283,32 +283,49 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 
 def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> Iterator[JSON]:
     """The run's `count` generated bodies, in order: the simplest one, then each drawn from the seed, the
-    mode and its index; a body drawn before is skipped (a small schema has few bodies), and drawing stops after a long run
-    of repeats or rejected draws."""
+    mode and its index. A body drawn before is skipped (a small schema has few bodies); drawing stops after
+    many repeats or rejected draws. Where hypothesis's internals do not allow drawing one body at a time,
+    its engine draws them all from the seed and the mode instead (slower, the same for a seed)."""
     from conformance.checks import _bodies
 
+    direct = _bodies.direct_drawing()
+    drawn: list[JSON] = []
+    if not direct:
+        with _pinned(f"{seed}:{mode_name}"):
+            drawn = _bodies.engine_bodies(strategy, f"{seed}:{mode_name}", count)
     seen: set[str] = set()
     misses = index = 0
     while len(seen) < count and misses < max(50, count):
-        key = f"{seed}:{mode_name}:{index}"
-        # Process state feeds generation besides the key: schemathesis (used for schemas `_bodies` does not
-        # draw) takes some choices from the global `random`, and hypothesis mixes in literals from whatever
-        # local modules are loaded. Both are pinned, so a seed draws the same bodies in the CLI, under
-        # pytest and in any test order. One draw at a time: that state is process-wide.
-        with _GENERATING, _without_local_constants():
-            saved = random.getstate()
-            random.seed(key)
-            try:
+        if direct:
+            key = f"{seed}:{mode_name}:{index}"
+            with _pinned(key):
                 ok, body = _bodies.draw(strategy, key, simplest=index == 0)
-            finally:
-                random.setstate(saved)
+        elif index < len(drawn):
+            ok, body = True, drawn[index]
+        else:
+            return
         index += 1
-        key = repr(body)
-        if not ok or key in seen:
+        shown = repr(body)
+        if not ok or shown in seen:
             misses += 1
             continue
-        seen.add(key)
+        seen.add(shown)
         yield body
+
+
+@contextmanager
+def _pinned(key: str) -> Iterator[None]:
+    """Process state that feeds generation besides the key, pinned: schemathesis (for schemas `_bodies` does
+    not draw) takes some choices from the global `random`, and hypothesis mixes in literals from whatever
+    local modules are loaded. So a seed draws the same bodies in the CLI, under pytest and in any test
+    order. One draw at a time: that state is process-wide."""
+    with _GENERATING, _without_local_constants():
+        saved = random.getstate()
+        random.seed(key)
+        try:
+            yield
+        finally:
+            random.setstate(saved)
 
 
 def _send_from(ctx: CheckContext, *, body: JSON) -> Reply:
