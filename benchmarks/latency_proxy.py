@@ -3,14 +3,16 @@
     python benchmarks/latency_proxy.py UPSTREAM_PORT LATENCY_MS   # prints the URL to use
 
 Bytes pass through untouched in both directions (whatever the harness sends arrives as sent), and each
-chunk from the client waits `latency` seconds before it goes on: one request costs one extra latency,
-as a round trip to a distant service does. Each client connection gets its own upstream connection,
-so a pool of connections sees the latency in parallel, as it would over a network.
+chunk from the client goes on `latency` seconds after it arrived: one request costs one extra latency,
+as a round trip to a distant service does. Chunks are in flight together, as packets on a network are:
+a request written in two parts (headers, then body) arrives one latency late, not two. Each client
+connection gets its own upstream connection, so a pool of connections sees the latency in parallel, as
+it would over a network.
 """
 
 from __future__ import annotations
 
-import contextlib
+import queue
 import socket
 import socketserver
 import sys
@@ -59,19 +61,34 @@ class LatencyProxy:
 
 
 def _pump(src: socket.socket, dst: socket.socket, delay: float) -> None:
+    """`src` to `dst`; with a `delay`, each chunk goes on `delay` after it arrived (in order)."""
+    late: queue.Queue[tuple[float, bytes]] = queue.Queue()
+    release = threading.Thread(target=_release, args=(late, dst), daemon=True)
+    release.start()
     try:
         while True:
             chunk = src.recv(65536)
+            late.put((time.monotonic() + delay, chunk))
             if not chunk:
                 break
-            if delay:
-                time.sleep(delay)
-            dst.sendall(chunk)
     except OSError:
-        pass
-    finally:
-        with contextlib.suppress(OSError):
-            dst.shutdown(socket.SHUT_WR)
+        late.put((time.monotonic(), b""))
+    release.join()
+
+
+def _release(late: queue.Queue[tuple[float, bytes]], dst: socket.socket) -> None:
+    while True:
+        due, chunk = late.get()
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            if not chunk:
+                dst.shutdown(socket.SHUT_WR)
+                return
+            dst.sendall(chunk)
+        except OSError:
+            return
 
 
 if __name__ == "__main__":

@@ -109,7 +109,8 @@ def dt_round_utc_ms(text: str) -> str:
         return text
     if value.year < 1:
         return text
-    return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond // 1000:03d}Z"
+    # four-digit year whatever the platform (glibc's strftime("%Y") writes year 256 as "256")
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S") + f".{value.microsecond // 1000:03d}Z"
 
 
 def dt_plus_one_second(text: str) -> str:

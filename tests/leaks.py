@@ -12,17 +12,23 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
+import random
 import re
-import secrets
 import urllib.parse
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+# Fresh secrets every session, the same in every pytest-xdist worker of one session (workers collect the
+# tests separately, and a test id that names a secret must be the same in each).
+_SESSION = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+_DRAW = random.Random(_SESSION) if _SESSION else random.SystemRandom()
+
 
 def canary(tag: str = "") -> str:
     """A distinctive secret: CANARY + random hex + tag + characters that percent-encoding changes."""
-    return f"CANARY{secrets.token_hex(8)}{tag}+/{secrets.token_hex(4)}=="
+    return f"CANARY{_DRAW.getrandbits(64):016x}{tag}+/{_DRAW.getrandbits(32):08x}=="
 
 
 _U_ESC = re.compile(r"\\+u([0-9a-fA-F]{4})")

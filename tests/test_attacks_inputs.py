@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import leaks
 from tests.attack_servers import COLLECTION, ODATA_TYPE, Request, graph_app, response
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ REPORT_FILES = ("report.json", "junit.xml", "report.md", "report.html")
 
 def canary(tag: str = "") -> str:
     """A distinctive secret: CANARY + tag + random hex + characters that percent-encoding changes."""
-    return f"CANARY{secrets.token_hex(8)}{tag}+/{secrets.token_hex(4)}=="
+    return leaks.canary(tag)
 
 
 # --------------------------------------------------------------------------------------------

@@ -186,6 +186,19 @@ def test_progress_lines_come_in_catalogue_order_one_whole_line_each(tmp_path):
     assert [c["id"] for c in report["checks"]] == sorted(c["id"] for c in report["checks"])
 
 
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_the_markdown_report_names_the_concurrency_it_ran_at(tmp_path, concurrency):
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(io.StringIO()):
+        code = main(
+            ["run", "-q", "--concurrency", str(concurrency), "--examples", "0", "--report-dir", str(tmp_path)]
+        )
+    assert code == 0
+    header = (tmp_path / "report.md").read_text(encoding="utf-8").splitlines()[2]
+    assert f"· concurrency `{concurrency}` ·" in header, header
+    assert json.loads((tmp_path / "report.json").read_text())["config"]["concurrency"] == concurrency
+
+
 def context(spec, lane: str | None, check_id: str = "X-001", memo: dict | None = None) -> CheckContext:
     client = Client("http://127.0.0.1:9", token=None)
     return CheckContext(

@@ -1,6 +1,7 @@
-"""Generated tests: schemathesis draws bodies from the derived request schema, hypothesis shrinks failures.
+"""Generated tests: bodies drawn from the derived request schema, hypothesis shrinks failures.
 
-The only room that imports schemathesis and hypothesis. Requests still go through the
+The derived vocabulary is drawn by `_bodies`, any other schema by schemathesis. The only room (with
+`_bodies`) that imports schemathesis and hypothesis. Requests still go through the
 harness `Client`, so evidence is redacted and reads are bounded like every other check.
 Whether a drawn body is valid is decided by the harness's own validator (formats on), not
 by the generation mode alone: a "negative" body that happens to be valid is judged as valid.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -44,17 +45,6 @@ if TYPE_CHECKING:
 
 _GENERATING = threading.RLock()  # hypothesis, `random` and schemathesis's strategies are process-wide
 SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
-
-
-class _CaseFailed(Exception):
-    def __init__(self, found: Finding) -> None:
-        super().__init__(found.message)
-        self.finding = found
-
-
-class _Stopped(BaseException):
-    """The target is gone (or the run's time budget spent) before any failure: stop drawing at once.
-    Not an `Exception`, so hypothesis passes it through instead of shrinking it."""
 
 
 def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Finding | None:
@@ -164,17 +154,31 @@ def _send(ctx: CheckContext, body: JSON) -> Reply:
     return ctx.post(body)
 
 
-_STRATEGIES: dict[str, Any] = {}  # built strategies by what they were built from: building costs ~0.2 s
+_STRATEGIES: dict[str, Any] = {}  # built strategies by what they were built from (building one costs time)
 
 
-def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
-    """The body strategy for `op` in `mode`, built once per schema (the plugin and repeated runs reuse it).
-    A strategy holds no draw state: the seed is applied per run by `@seed`, so reuse draws the same bodies.
+def _strategy(op: Operation, mode_name: str, known: dict[str, JSON]) -> Any:
+    """The body strategy for `op` in `mode_name`, built once per schema (the plugin and repeated runs reuse
+    it). The derived vocabulary is drawn by `_bodies`; any other schema by schemathesis. A strategy holds no
+    draw state: the seed is applied per run by `@seed`, so reuse draws the same bodies.
     """
     import json
 
-    import schemathesis
+    from conformance.checks import _bodies
 
+    schema = generation_schema(op, known)
+    key = json.dumps([mode_name, op.title, op.success_status.value, schema], sort_keys=True, default=repr)
+    if key not in _STRATEGIES:
+        made = _bodies.positive(schema) if mode_name == "positive" else _bodies.negative(schema)
+        _STRATEGIES[key] = made if made is not None else _schemathesis_strategy(op, mode_name, schema)
+    return _STRATEGIES[key]
+
+
+def _schemathesis_strategy(op: Operation, mode_name: str, schema: dict[str, JSON]) -> Any:
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
     document = {
         "openapi": "3.1.0",
         "info": {"title": op.title, "version": "derived"},
@@ -183,83 +187,33 @@ def _strategy(op: Operation, mode: Any, known: dict[str, JSON]) -> Any:
                 "post": {
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": generation_schema(op, known)}},
+                        "content": {"application/json": {"schema": schema}},
                     },
                     "responses": {str(op.success_status.value): {"description": "created"}},
                 }
             }
         },
     }
-    key = json.dumps([str(mode), document], sort_keys=True, default=repr)
-    if key not in _STRATEGIES:
-        schema = schemathesis.openapi.from_dict(document)
-        _STRATEGIES[key] = schema["/create"]["POST"].as_strategy(generation_mode=mode)
-    return _STRATEGIES[key]
+    operation = schemathesis.openapi.from_dict(document)["/create"]["POST"]
+    return operation.as_strategy(generation_mode=mode).map(lambda case: case.body)
 
 
 def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
-    """Draw `examples` bodies in one generation mode, judge each, shrink the first failure.
+    """Draw `examples` bodies in one generation mode, judge each in the order drawn, shrink the first failure.
 
-    With concurrency above 1 the bodies are drawn first (the seed alone decides them) and sent ahead
-    over the run's connections while they are judged in the order drawn; on a failure hypothesis draws
-    the same bodies again, is told the judgements already made, and shrinks, sending one at a time. The
-    check thus sends, judges and reports the same as with concurrency 1 (where each body is sent as it
-    is drawn), whatever the timing.
+    Body `i` is a function of the seed, the mode and `i` alone (`_bodies.draw`). With concurrency above 1
+    the bodies are sent ahead over the run's connections while they are judged in order; the first failure
+    stops the sending and is made smaller one request at a time (`_shrink`). The check thus sends, judges and
+    reports the same whatever the concurrency and the timing.
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-    from schemathesis import GenerationMode
+    from conformance.checks._shrink import shrink
 
     op = ctx.op
-    mode = GenerationMode.POSITIVE if mode_name == "positive" else GenerationMode.NEGATIVE
     seed_unicode_tables()  # else a cold cache costs seconds building it (see _unicode)
     with _GENERATING:
-        strategy = _strategy(op, mode, ctx.options.known if mode_name == "positive" else {})
-    state: dict[str, Any] = {"cases": 0, "sent": 0, "error": None, "failed": {}, "calls": 0}
+        strategy = _strategy(op, mode_name, ctx.options.known if mode_name == "positive" else {})
+    state: dict[str, Any] = {"sent": 0, "error": None}
     budget = ctx.options.examples + SHRINK_BUDGET
-    replay: list[tuple[str, Finding | None]] = []  # bodies judged ahead: (key, what attempt found)
-
-    def key(body: JSON) -> str:
-        return repr(body)
-
-    def hypothesis_run(test: Any, phases: tuple[Any, ...]) -> None:
-        """`test` over the strategy with the run's seed, `phases` only."""
-        run = settings(
-            max_examples=max(ctx.options.examples, 1),
-            database=None,
-            deadline=None,
-            derandomize=False,
-            suppress_health_check=list(HealthCheck),
-            phases=phases,
-            report_multiple_bugs=False,
-            verbosity=Verbosity.quiet,
-            print_blob=False,
-        )(seed(ctx.options.seed)(given(case=strategy)(test)))
-        # Two kinds of process state feed generation besides the seed: schemathesis draws some choices from
-        # the global `random` module, and hypothesis mixes in literals from whatever local modules are
-        # loaded. Both are pinned here, so a seed gives the same bodies in the CLI, under pytest, in any
-        # test order, and in both passes of a concurrent run.
-        # Hypothesis and that state are process-wide: one generated test draws at a time (its requests still
-        # go out concurrently).
-        with _GENERATING:
-            saved = random.getstate()
-            random.seed(f"{ctx.options.seed}:{mode_name}")
-            try:
-                with _without_local_constants():
-                    run()
-            finally:
-                random.setstate(saved)
-
-    def probe(case: Any) -> None:
-        if state["error"] is not None and not state["failed"]:
-            raise _Stopped  # nothing left to learn: drawing the remaining examples would only cost time
-        call = state["calls"]
-        state["calls"] += 1
-        if call < len(replay) and replay[call][0] == key(case.body):
-            problem = replay[call][1]  # judged while sent ahead: the same answer, not sent again
-        else:
-            problem = state["failed"].get(key(case.body)) or attempt(case.body)
-        if problem is not None:
-            raise _CaseFailed(problem)  # one raise site: hypothesis tells bugs apart by where they are raised
 
     def attempt(body: JSON, take: Callable[[], Reply] | None = None) -> Finding | None:
         if state["error"] is not None or state["sent"] >= budget:
@@ -273,56 +227,105 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
             state["error"] = exc  # stop sending: a dead or hung target would cost a timeout per case
             sent = ctx.client.last_exchange
             if isinstance(exc, UNDECIDED_ERRORS) or sent is None or sent.error != str(exc):
-                return None  # nothing went out: raised below, after hypothesis is done
-            broken = broken_answer(ctx, "a generated body", exc, input=_shown(body), seed=ctx.options.seed)
-            state["failed"][key(body)] = broken  # the request after which the target broke is the failure
-            return broken
+                return None  # nothing went out: raised below
+            return broken_answer(ctx, "a generated body", exc, input=_shown(body), seed=ctx.options.seed)
         valid = validity(op, body)
-        problem = server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
-        if problem is not None:
-            state["failed"][key(body)] = problem
-        return problem
+        return server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
 
+    failed: tuple[JSON, Finding] | None = None
     if ctx.client.concurrency > 1:
         drawn: list[JSON] = []
 
         def judge_ahead(index: int, take: Callable[[], Reply]) -> bool:
+            nonlocal failed
             problem = attempt(drawn[index], take)
-            replay.append((key(drawn[index]), problem))
+            if problem is not None:
+                failed = (drawn[index], problem)
             return problem is not None or state["error"] is not None
 
         ahead = Stream(ctx, judge_ahead)
-
-        def draw(case: Any) -> None:
-            drawn.append(case.body)
-            if not ahead.add(partial(_send_from, body=case.body)):
-                raise _Stopped  # judged a failure (or the target is gone): the bodies after it are not needed
-
-        with suppress(_Stopped):
-            hypothesis_run(draw, (Phase.generate,))
+        for body in _bodies_of(strategy, ctx.options.seed, mode_name, ctx.options.examples):
+            drawn.append(body)
+            if not ahead.add(partial(_send_from, body=body)):
+                break  # judged a failure (or the target is gone): the bodies after it are not needed
         ahead.finish()
-        if not state["failed"]:  # nothing to shrink: every body drawn was judged (or the target went away)
-            replay.clear()
-            if state["error"] is not None:
-                raise state["error"]
-            ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
-            return
-    try:
-        hypothesis_run(probe, (Phase.generate, Phase.shrink))
-    except _CaseFailed as failed:
-        shrunk = excerpt(failed.finding.evidence.input if failed.finding.evidence else None)
-        ctx.notes.append(
-            f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}; "
-            f"failure shrunk to {shrunk}"
-        )
-        # the finding's own line names the body, so the terminal and every report show what to resend
-        yield replace(failed.finding, message=f"{failed.finding.message} (shrunk body: {shrunk})")
+    else:
+        for body in _bodies_of(strategy, ctx.options.seed, mode_name, ctx.options.examples):
+            problem = attempt(body)
+            if problem is not None:
+                failed = (body, problem)
+            if problem is not None or state["error"] is not None:
+                break
+    if failed is None:
+        if state["error"] is not None:
+            raise state["error"]
+        ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
         return
-    except _Stopped:
-        pass  # state["error"] is raised below
-    if state["error"] is not None:
-        raise state["error"]
-    ctx.notes.append(f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}")
+    smallest = failed
+
+    def still_fails(candidate: JSON) -> bool:
+        nonlocal smallest
+        if candidate is not None and validity(op, candidate) != validity(op, failed[0]):
+            return False  # a shrink keeps the kind of body that failed (valid stays valid), sends nothing
+        problem = attempt(candidate)
+        if problem is not None:
+            smallest = (candidate, problem)
+        return problem is not None
+
+    shrink(failed[0], still_fails, SHRINK_BUDGET)
+    finding_ = smallest[1]
+    shrunk = excerpt(finding_.evidence.input if finding_.evidence else None)
+    sent = f"{mode_name}: {state['sent']} generated requests, seed {ctx.options.seed}"
+    ctx.notes.append(f"{sent}; failure shrunk to {shrunk}")
+    # the finding's own line names the body, so the terminal and every report show what to resend
+    yield replace(finding_, message=f"{finding_.message} (shrunk body: {shrunk})")
+
+
+def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> Iterator[JSON]:
+    """The run's `count` generated bodies, in order: the simplest one, then each drawn from the seed, the
+    mode and its index. A body drawn before is skipped (a small schema has few bodies); drawing stops after
+    many repeats or rejected draws. Where hypothesis's internals do not allow drawing one body at a time,
+    its engine draws them all from the seed and the mode instead (slower, the same for a seed)."""
+    from conformance.checks import _bodies
+
+    direct = _bodies.direct_drawing()
+    drawn: list[JSON] = []
+    if not direct:
+        with _pinned(f"{seed}:{mode_name}"):
+            drawn = _bodies.engine_bodies(strategy, f"{seed}:{mode_name}", count)
+    seen: set[str] = set()
+    misses = index = 0
+    while len(seen) < count and misses < max(50, count):
+        if direct:
+            key = f"{seed}:{mode_name}:{index}"
+            with _pinned(key):
+                ok, body = _bodies.draw(strategy, key, simplest=index == 0)
+        elif index < len(drawn):
+            ok, body = True, drawn[index]
+        else:
+            return
+        index += 1
+        shown = repr(body)
+        if not ok or shown in seen:
+            misses += 1
+            continue
+        seen.add(shown)
+        yield body
+
+
+@contextmanager
+def _pinned(key: str) -> Iterator[None]:
+    """Process state that feeds generation besides the key, pinned: schemathesis (for schemas `_bodies` does
+    not draw) takes some choices from the global `random`, and hypothesis mixes in literals from whatever
+    local modules are loaded. So a seed draws the same bodies in the CLI, under pytest and in any test
+    order. One draw at a time: that state is process-wide."""
+    with _GENERATING, _without_local_constants():
+        saved = random.getstate()
+        random.seed(key)
+        try:
+            yield
+        finally:
+            random.setstate(saved)
 
 
 def _send_from(ctx: CheckContext, *, body: JSON) -> Reply:

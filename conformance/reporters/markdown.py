@@ -40,9 +40,12 @@ def write(run: RunResult, stream: TextIO) -> None:
 def render(run: RunResult) -> list[str]:
     """The report as lines of Markdown."""
     out = [f"## Conformance: {_VERDICT[run.verdict]} — {summary(run)}", ""]
+    concurrency = run.config.get("concurrency")
+    seed = _code(str(run.seed)) if run.seed is not None else "none"
+    at = f" · concurrency {_code(str(concurrency))}" if isinstance(concurrency, int) else ""
     out.append(
         f"Target {_code(run.target)} · doc {_code(run.doc_file)} · "
-        f"seed {_code(str(run.seed)) if run.seed is not None else 'none'} · exit code {run.verdict.exit_code}"
+        f"seed {seed}{at} · exit code {run.verdict.exit_code}"
     )
     out.append("")
     out.extend(_failures(run))

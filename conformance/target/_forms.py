@@ -175,12 +175,12 @@ def base64_pattern(secret: str) -> re.Pattern[str]:
             parts = []
             for char in range(first_bit // 6, -(-end_bit // 6)):
                 lo, hi = 6 * char, 6 * char + 6
-                known = [
-                    (k, bits[pos - first_bit])
-                    for k, pos in enumerate(range(lo, hi))
-                    if first_bit <= pos < end_bit
-                ]
-                fits = [c for i, c in enumerate(alphabet) if all(f"{i:06b}"[k] == bit for k, bit in known)]
+                mask = value = 0  # the character's 6 bits (most significant first) the secret decides
+                for k, pos in enumerate(range(lo, hi)):
+                    if first_bit <= pos < end_bit:
+                        mask |= 1 << (5 - k)
+                        value |= int(bits[pos - first_bit]) << (5 - k)
+                fits = [c for i, c in enumerate(alphabet) if i & mask == value]
                 parts.append(re.escape(fits[0]) if len(fits) == 1 else "[" + re.escape("".join(fits)) + "]")
             alternatives.append("".join(parts))
     return re.compile("|".join(dict.fromkeys(alternatives)))
