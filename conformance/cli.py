@@ -268,6 +268,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.contract.derive import derive_page
     from conformance.contract.grouping import resources
+    from conformance.contract.keys import key_property
     from conformance.contract.lint import lint_page
     from conformance.contract.openapi import write_spec_files
     from conformance.contract.pageset import combine, expand_pages
@@ -282,7 +283,9 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
     if len(specs) > 1:
         for res in resources(spec):
             key = f", key {{{res.key.value}}}" if res.key is not None else ""
-            print(f"resource {res.name} ({res.collection}{key}): {', '.join(res.kinds)}", file=out)
+            prop = key_property(res)
+            named = f"; key property {prop.value}" if prop is not None else ""
+            print(f"resource {res.name} ({res.collection}{key}): {', '.join(res.kinds)}{named}", file=out)
     return EXIT_OK
 
 

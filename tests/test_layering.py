@@ -100,6 +100,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "contract.grouping": {"contract.kinds", "contract.spec"},  # a resource is a set of operations
     "contract.pageset": {"contract.spec"},  # several pages as one Spec
+    "contract.keys": {"contract.grouping", "contract.spec"},  # the entity property a key names
     "contract.openapi_ops": {"contract.spec"},  # get/list/update/delete as OpenAPI operation objects
     "contract.derive": {
         "contract.kinds",
