@@ -89,3 +89,9 @@ def test_seed_resource_key_is_user_id(tmp_path):
     ) in out.getvalue()
     (back,) = resources(load_spec(tmp_path / "outboundSharedUserProfile.openapi.yaml"))
     assert key_property(back) == prop  # the OpenAPI file carries what the rule reads
+
+
+def test_seed_list_and_get_pages_lint_clean():
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["lint", *map(str, SEED[1:])], out=out, err=err) == 0, err.getvalue()
+    assert "0 findings, 0 errors" in out.getvalue()
