@@ -384,6 +384,11 @@ def run(
         run_notes.append("accepted @odata.type aliases: " + ", ".join(config.accept_odata_types))
     if stopped:
         run_notes.append(stopped)
+    if ctx.client.narrowed:
+        run_notes.append(
+            "the target answered one connection at a time (an idle keep-alive connection held it while the "
+            "others waited), so the run went on over one connection; --concurrency 1 starts that way"
+        )
     return RunResult(
         harness_version=harness_version(),
         config={**config.redacted(), "max_time": budget.seconds or 0},  # the budget used (0: none)

@@ -9,9 +9,23 @@ Candidates come biggest step first, so a small budget still removes most of what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from typing import Final
 
 from conformance.contract.spec import JSON
+
+_SHAPES: Final = (
+    (
+        re.compile(r"\A\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)\Z"),
+        "2000-01-01T00:00:00Z",
+    ),
+    (
+        re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"),
+        "00000000-0000-0000-0000-000000000000",
+    ),
+    (re.compile(r"\A\d{4}-\d\d-\d\d\Z"), "2000-01-01"),
+)
 
 
 def shrink(body: JSON, fails: Callable[[JSON], bool], budget: int) -> JSON:
@@ -47,6 +61,9 @@ def smaller(value: JSON) -> Iterator[JSON]:
                 for simpler in smaller(item):
                     yield [*value[:i], simpler, *value[i + 1 :]]
     elif isinstance(value, str):
+        for shape, plain in _SHAPES:  # a date-time or a GUID: the plainest of its shape first
+            if shape.match(value) and value != plain:
+                yield plain
         if value:
             yield ""
             if len(value) > 1:
@@ -68,15 +85,17 @@ def smaller(value: JSON) -> Iterator[JSON]:
             yield 0.0
             if value != int(value) and abs(value) < 2**53:
                 yield float(int(value))
-    elif isinstance(value, bytes | bytearray) and value:
-        yield b""
-        if len(value) > 1:
-            yield bytes(value[: len(value) // 2])
+    elif isinstance(value, bytes | bytearray) and len(value) > 1:  # a raw body keeps a byte: "" reads as JSON
+        yield bytes(value[:1])
+        yield bytes(value[: len(value) // 2])
 
 
 def _smaller_object(value: dict[str, JSON]) -> Iterator[JSON]:
     for name in value:
         yield {k: v for k, v in value.items() if k != name}
+    for name in value:  # an odd name made plain (an undeclared property's name should not distract)
+        if not (name.isascii() and name.isalnum()) and "x" not in value:
+            yield {("x" if k == name else k): v for k, v in value.items()}
     for name, item in value.items():
         for simpler in smaller(item):
             yield {**value, name: simpler}

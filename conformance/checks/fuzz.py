@@ -34,7 +34,7 @@ from conformance.checks._support import (
     writable,
 )
 from conformance.checks._unicode import seed_unicode_tables
-from conformance.checks.judgement import excused_rejection
+from conformance.checks.judgement import degenerate_values, excused_rejection, without_degenerate_values
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
 from conformance.errors import UNDECIDED_ERRORS, TargetError
@@ -47,8 +47,11 @@ _GENERATING = threading.RLock()  # hypothesis, `random` and schemathesis's strat
 SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
 
 
-def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Finding | None:
-    """The first way `reply` is wrong for `body` (valid bodies: success + schema + echo; invalid: 4xx)."""
+def judge(
+    ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool, twin: Callable[[JSON], Reply] | None = None
+) -> Finding | None:
+    """The first way `reply` is wrong for `body` (valid bodies: success + schema + echo; invalid: 4xx).
+    `twin` sends another body: given, a refusal excused for a degenerate value is checked by its twin."""
     op = ctx.op
     seed = ctx.options.seed
     if isinstance(body, bytes | bytearray):  # raw bytes generation sent as-is: show them as text
@@ -59,6 +62,16 @@ def judge(ctx: CheckContext, body: JSON, reply: Reply, *, valid: bool) -> Findin
     if not valid:
         return rejection_problem(reply, "a schema-invalid body", input=body, seed=seed)
     excused = excused_rejection(body, reply, ctx.options.known)
+    if excused is not None and twin is not None and next(degenerate_values(body), None) is not None:
+        # Refused, and it holds a degenerate value: the refusal is excused only if it was for that value.
+        # Its twin with those values made plain must be accepted (a date or a number refused is not excused
+        # by an empty string beside it).
+        plain = without_degenerate_values(body)
+        if plain != body and validity(op, plain) is True:
+            problem = judge(ctx, plain, twin(plain), valid=True)
+            if problem is not None:
+                twin_of = "the twin, with the degenerate values of a refused body made plain"
+                return replace(problem, message=f"{problem.message} ({twin_of})")
     if excused is not None:
         if excused not in ctx.notes:  # one note per kind of refusal, not one per generated body
             ctx.notes.append(excused)
@@ -230,7 +243,13 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
                 return None  # nothing went out: raised below
             return broken_answer(ctx, "a generated body", exc, input=_shown(body), seed=ctx.options.seed)
         valid = validity(op, body)
-        return server_error(reply, body, ctx) if valid is None else judge(ctx, body, reply, valid=valid)
+        if valid is None:
+            return server_error(reply, body, ctx)
+        try:
+            return judge(ctx, body, reply, valid=valid, twin=partial(_send, ctx))
+        except TargetError as exc:  # the twin's request: the target broke or went away
+            state["error"] = exc
+            return None
 
     failed: tuple[JSON, Finding] | None = None
     if ctx.client.concurrency > 1:

@@ -94,6 +94,21 @@ def degenerate_values(body: JSON, where: str = "") -> Iterator[tuple[str, str]]:
             stack.extend((f"{pointer}/{i}", item) for i, item in reversed(list(enumerate(value))))
 
 
+def without_degenerate_values(body: JSON) -> JSON:
+    """`body` with every degenerate string value made plain (control characters dropped, trimmed, "a" if
+    nothing is left); names are kept. The twin that tells whether a refusal was for a degenerate value."""
+    if isinstance(body, str):
+        if not degenerate(body):
+            return body
+        plain = "".join(c for c in body if unicodedata.category(c) != "Cc").strip()
+        return plain or "a"
+    if isinstance(body, dict):
+        return {key: without_degenerate_values(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [without_degenerate_values(value) for value in body]
+    return body
+
+
 def proper_error_body(reply: Reply) -> bool:
     """A JSON object whose `error` has a string `code` and a string `message` (OData JSON §21.1)."""
     try:
@@ -148,4 +163,5 @@ __all__ = [
     "proper_error_body",
     "same_datetime",
     "varies_known",
+    "without_degenerate_values",
 ]

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import requests
@@ -44,11 +45,11 @@ class _Watchdog:
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._heap: list[tuple[float, int, Deadline]] = []
+        self._heap: list[tuple[float, int, Deadline | Alarm]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def add(self, deadline: Deadline) -> None:
+    def add(self, deadline: Deadline | Alarm) -> None:
         with self._cond:
             heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
             if self._thread is None or not self._thread.is_alive():
@@ -70,7 +71,11 @@ class _Watchdog:
                     self._cond.wait(wait)
                     continue
                 _, _, due = heapq.heappop(self._heap)
-                due.fire()  # takes only the deadline's own lock: a shutdown() never blocks
+                self._cond.release()  # an alarm may add another (`add` takes this lock)
+                try:
+                    due.fire()  # a deadline takes only its own lock: a shutdown() never blocks
+                finally:
+                    self._cond.acquire()
 
 
 _WATCHDOG: Final = _Watchdog()
@@ -118,6 +123,35 @@ class Deadline:
             self.done = True
             self._sock = None  # the watchdog may hold this deadline until its time: not the socket
         _local.deadline = None
+
+
+class Alarm:
+    """Calls `ring` once, on the watchdog's thread, if the attempt is still waiting `seconds` from now."""
+
+    def __init__(self, seconds: float, ring: Callable[[], None]) -> None:
+        self.at = time.monotonic() + seconds
+        self.done = False
+        self.done_by_answer = False  # the attempt it watched got its answer (its owner's flag)
+        self._ring = ring
+        self._lock = threading.Lock()
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.done = True
+        self._ring()
+
+    def __enter__(self) -> Alarm:
+        _WATCHDOG.add(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.done = True
 
 
 def _watch_current(sock: socket.socket | None) -> None:

@@ -136,6 +136,11 @@ class Client:
         """How many requests may be in flight at once (`--concurrency`)."""
         return self._pool.size
 
+    @property
+    def narrowed(self) -> bool:
+        """The target answered one connection at a time, so the pool went on with one (see `pool`)."""
+        return self._pool.narrowed
+
     def view(self) -> Client:
         """A client for one check (or one request of a batch) on its own thread: the same target, secrets,
         connections, run budget and Retry-After pause, with its own `requests_sent`, `stalls`,
@@ -362,7 +367,9 @@ class Client:
         self.requests_sent += 1
         with Deadline(budget) as deadline:
             try:
-                resp = send(session, prepared, budget, deadline)
+                with self._pool.watching(session) as answered:
+                    resp = send(session, prepared, budget, deadline)
+                    answered()
             except requests.exceptions.RequestException as e:
                 raise fail(send_failure(e, deadline, method, shown_url, self._redactor)) from None
             except OSError as e:
