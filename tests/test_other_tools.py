@@ -121,7 +121,7 @@ def _start_prism(spec_file: Path, cwd: Path) -> tuple[subprocess.Popen[str], str
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     seen: list[str] = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240  # node starts slowly on a loaded machine
     while time.monotonic() < deadline and proc.poll() is None:
         if not sel.select(timeout=1):
             continue
