@@ -7,6 +7,7 @@ the rows give CPU time (user+sys of the harness process: its threads in-process,
 whole process), which a loaded machine inflates much less than wall time:
 - per request: the deterministic checks (`--examples 0`) run in-process against the reference (served by
   another process), against a raw `requests.Session` loop sending the same requests to the same server;
+  and the harness's `Client` alone sending those requests one at a time (its mechanics without the checks);
   and what one generated case costs beyond a raw request (from the 25-example run minus the 0 one); and
   the harness CPU per generated case of a whole `--examples 1000` process (minus `--examples 0`).
 - whole process: `conformance run -q` against the embedded reference, warm cache and cold (a fresh HOME
@@ -46,6 +47,7 @@ from conformance.contract.openapi import load_spec  # noqa: E402
 from conformance.reference.http import Reply, Request  # noqa: E402
 from conformance.reference.service import ReferenceServer  # noqa: E402
 from conformance.runner import run  # noqa: E402
+from conformance.target.client import Client  # noqa: E402
 
 SPEC = ROOT / "specs" / "outboundSharedUserProfile.openapi.yaml"
 SEED = 12345
@@ -106,6 +108,23 @@ def raw_loop(url: str, sent: list[tuple[str, str, dict[str, str], bytes]]) -> tu
                 allow_redirects=False,
             )
             _ = resp.content
+    return time.perf_counter() - start, len(sent), time.process_time() - cpu
+
+
+Sent = list[tuple[str, str, dict[str, str], bytes]]
+
+
+def client_loop(url: str, token: str, sent: Sent) -> tuple[float, int, float]:
+    """Wall seconds, requests sent and CPU seconds of the harness's `Client` sending the same requests (its
+    deadline, redaction, recorded exchange and curl included; no check logic)."""
+    client = Client(url, token=token, concurrency=1)
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        for method, path, headers, body in sent:
+            shown = {k: v for k, v in headers.items() if k.lower() == "content-type"}
+            client.request(method, path, body=body or None, headers=shown)
+    finally:
+        client.close()
     return time.perf_counter() - start, len(sent), time.process_time() - cpu
 
 
@@ -237,6 +256,18 @@ def main(argv: list[str] | None = None) -> int:
             f"({(cpu_case - cpu_raw) * 1000:.2f} ms CPU)",
         )
         row("same seed, same requests per check", "yes" if len(shapes) == 1 else "NO", "-")
+        one = interleaved(
+            max(repeats, 3),
+            client=lambda: client_loop(base, token, sent),
+            raw=lambda: raw_loop(base, sent),
+        )
+        row(
+            f"the client alone, per request ({len(sent)} requests, one at a time)",
+            f"{med(one['client'], 2) / len(sent) * 1000:.2f} ms CPU vs raw requests.Session "
+            f"{med(one['raw'], 2) / len(sent) * 1000:.2f} ms",
+            f"{med(one['client'], 2) / med(one['raw'], 2):.2f}x raw CPU, "
+            f"{med(one['client']) / med(one['raw']):.2f}x wall",
+        )
 
         # ---- whole process, warm vs cold cache
         child(embedded(25, reports), cold=False)  # fills the warm cache
