@@ -31,6 +31,7 @@ def test_perf_quick_mode_prints_the_table(tmp_path):
         "hand-written checks, CPU time per request",
         "generated case",
         "same seed, same requests per check",
+        "the client alone, per request",
         "default run, whole process, warm cache",
         "default run, whole process, cold cache",
         "50 ms latency target, default run",
