@@ -2,6 +2,8 @@
 
 Checks that share what one of them sent (`@check(lane=...)`, e.g. the create the CREATE checks examine)
 form one lane and run one after another in catalogue order; every other check is a lane of its own.
+A lane named in `last` starts only once every other lane has finished (the lifecycle checks list what the
+target holds, which must not depend on what other checks are creating meanwhile).
 Lanes start in catalogue order on at most `concurrency` threads, and the caller takes each check's
 outcome in catalogue order (`take`), so it decides the run (give-up rule, budget, reports) in the same
 order whatever the concurrency. With concurrency 1 nothing runs ahead: `take` runs the check right then,
@@ -11,8 +13,8 @@ in the caller's thread, exactly as a plain loop would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -37,7 +39,12 @@ class Schedule(Generic[T]):
     """Runs `work(index)` for each index, lane by lane, on up to `concurrency` threads."""
 
     def __init__(
-        self, keys: Sequence[str | None], concurrency: int, work: Callable[[int], T], not_run: Callable[[], T]
+        self,
+        keys: Sequence[str | None],
+        concurrency: int,
+        work: Callable[[int], T],
+        not_run: Callable[[], T],
+        last: Collection[str] = (),
     ) -> None:
         self._work, self._not_run = work, not_run
         self._stop = threading.Event()
@@ -45,8 +52,21 @@ class Schedule(Generic[T]):
         self._executor: ThreadPoolExecutor | None = None
         if concurrency > 1:
             self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="conformance-check")
-            for lane in lanes(keys):
-                self._executor.submit(self._run_lane, lane)
+            grouped = lanes(keys)
+            final = [lane for lane in grouped if keys[lane[0]] in last]
+            for lane in grouped:
+                if lane not in final:
+                    self._executor.submit(self._run_lane, lane)
+            if final:  # one thread waits for the others, then runs the last lanes one after another
+                others = [self._futures[i] for lane in grouped if lane not in final for i in lane]
+                self._executor.submit(self._run_last, others, final)
+
+    def _run_last(self, others: list[Future[T]], final: list[list[int]]) -> None:
+        # lanes cancelled by `close` never finish: stopping ends the wait too (the last lanes are not run)
+        while not self._stop.is_set() and wait(others, timeout=0.05).not_done:
+            pass
+        for lane in final:
+            self._run_lane(lane)
 
     def _run_lane(self, lane: list[int]) -> None:
         for index in lane:
