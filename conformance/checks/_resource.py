@@ -180,13 +180,12 @@ def walk_list(
             return walk
         if walk.found is None and any(isinstance(m, dict) and same_key(m.get(name), value) for m in members):
             walk.found = reply
-            if stop_when_found:
-                return walk
         link = body.get("@odata.nextLink")
         if link is None:
             return walk
+        # the link is judged even on the page that ends the search (a loop, another host), never followed then
         walk.problem = _link_problem(ctx, reply, link, seen, walk.pages)
-        if walk.problem is not None:
+        if walk.problem is not None or (walk.found is not None and stop_when_found):
             return walk
         assert isinstance(link, str)
         current = _relative(ctx, urljoin(reply.exchange.request.url, link))
