@@ -198,6 +198,19 @@ _FAULTS = (
         "get",
     ),
     _f(
+        "get-omits-sent",
+        "MUST",
+        "a get leaves out the first optional property, which the create stored and returned",
+        "get",
+        "optional",
+    ),
+    _f(
+        "update-200-no-body",
+        "MUST",
+        "an update answers 200 with an empty body instead of the object",
+        "update",
+    ),
+    _f(
         "list-missing-new",
         "MUST",
         "lists lag: an object created in the last 10 minutes is not listed",

@@ -234,6 +234,8 @@ def update_reply(server: ReferenceServer, mode: _Mode, req: Request, collection:
         server.store.replace(collection, key, merged)
     codes = (update.success_status.value, *(f.value for f in update.also_status))
     status = 200 if 200 in codes and (mode.on("update-200") or update.success_status.value == 200) else 204
+    if mode.on("update-200-no-body"):
+        return server.bare_reply(mode, req, 200)
     if status == 200:
         return server.json_reply(mode, req, 200, merged)
     return server.bare_reply(mode, req, 204)

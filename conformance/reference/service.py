@@ -28,6 +28,7 @@ from conformance.reference.faults import (
     alternatives_refusal,
     caller_sets_id,
     crash_reason,
+    first_optional,
     loosened_schema,
     mangle,
     odata_type_value,
@@ -157,6 +158,9 @@ class ReferenceServer:
             found = {"@odata.context": f"{self.url}/$metadata#{collection.lstrip('/')}/$entity", "id": key}
         if found is None or mode.on("no-read-back"):
             return not_found(self, mode, req, key)
+        optional = first_optional(self.op)
+        if optional is not None and mode.on("get-omits-sent"):
+            found.pop(optional.name, None)
         return self._json(mode, req, 200, found)
 
     def _auth(self, mode: _Mode, req: Request) -> Reply | None:
