@@ -3,7 +3,9 @@
 Checks that share what one of them sent (`@check(lane=...)`, e.g. the create the CREATE checks examine)
 form one lane and run one after another in catalogue order; every other check is a lane of its own.
 A lane named in `last` starts only once every other lane has finished (the lifecycle checks list what the
-target holds, which must not depend on what other checks are creating meanwhile).
+target holds, which must not depend on what other checks are creating meanwhile); with concurrency 1 too:
+taking the first check of such a lane first runs every later check of the other lanes, in catalogue order,
+and hands their outcomes over when they are taken.
 Lanes start in catalogue order on at most `concurrency` threads, and the caller takes each check's
 outcome in catalogue order (`take`), so it decides the run (give-up rule, budget, reports) in the same
 order whatever the concurrency. With concurrency 1 nothing runs ahead: `take` runs the check right then,
@@ -50,6 +52,9 @@ class Schedule(Generic[T]):
         self._stop = threading.Event()
         self._futures: list[Future[T]] = [Future() for _ in keys]
         self._executor: ThreadPoolExecutor | None = None
+        self._last = {i for i, key in enumerate(keys) if key is not None and key in last}
+        self._early: dict[int, tuple[bool, T | Exception]] = {}  # concurrency 1: outcomes run ahead
+        self._ran_ahead = False
         if concurrency > 1:
             self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="conformance-check")
             grouped = lanes(keys)
@@ -82,6 +87,20 @@ class Schedule(Generic[T]):
     def take(self, index: int) -> T:
         """The outcome of `work(index)`: computed now with concurrency 1, else waited for."""
         if self._executor is None:
+            if index in self._early:
+                ok, value = self._early.pop(index)
+                if not ok:
+                    assert isinstance(value, Exception)
+                    raise value
+                return value  # type: ignore[return-value]  # ok: a T
+            if index in self._last and not self._ran_ahead:
+                self._ran_ahead = True
+                for later in range(index + 1, len(self._futures)):
+                    if later not in self._last:
+                        try:
+                            self._early[later] = (True, self._work(later))
+                        except Exception as exc:  # raised again when that check is taken
+                            self._early[later] = (False, exc)
             return self._work(index)
         return self._futures[index].result()
 

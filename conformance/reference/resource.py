@@ -163,6 +163,8 @@ class Store:
 def page_size(mode: _Mode) -> int:
     if mode.on("nextlink-loop") or mode.on("nextlink-other-host") or mode.on("page-size-1"):
         return 1
+    if mode.on("top-ignored"):  # the server's own page size, whatever $top asks
+        return 2
     return 7 if mode.on("page-size-7") else PAGE_SIZE
 
 
