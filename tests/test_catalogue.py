@@ -47,7 +47,7 @@ def test_every_check_binds_to_the_seed_and_cites_a_source(seed):
 
 # Checks of what the seed page does not state (alternatives: "Either A or B is required"); the kill matrix
 # proves them on tests/cases/alternatives/create-scopedgrant.md.
-# The lifecycle checks (LIFE-*) judge get, list, update and delete pages, which the seed set does not hold: they
+# The lifecycle checks (LIFE-*) judge get, list, update and delete pages, which the seed does not hold: they
 # are skipped and cite no line of it; tests/test_lifecycle.py and the kill matrix prove them on
 # tests/cases/resource/.
 LIFE = {f"LIFE-00{i}" for i in range(1, 9)} | {"LIFE-101"}

@@ -73,9 +73,7 @@ def test_each_fault_fails_a_must_unless_should_only(name, observed):
         assert failed_levels, f"{name} failed no check at all"
 
 
-@pytest.mark.parametrize(
-    "name", [*REFERENCES, *[n for n, f in FAULTS.items() if f.legal]]
-)
+@pytest.mark.parametrize("name", [*REFERENCES, *[n for n, f in FAULTS.items() if f.legal]])
 def test_reference_and_legal_variations_pass_everything_under_strict(name, observed):
     result = observed[name]
     assert result.exit_code == 0

@@ -22,8 +22,8 @@ from conformance.checks import bind  # noqa: E402
 from conformance.config import Config  # noqa: E402
 from conformance.contract.derive import derive_page  # noqa: E402
 from conformance.contract.openapi import load_spec  # noqa: E402
-from conformance.contract.spec import Spec  # noqa: E402
 from conformance.contract.pageset import combine  # noqa: E402
+from conformance.contract.spec import Spec  # noqa: E402
 from conformance.reference.faults import RESOURCE_NEEDS, list_faults  # noqa: E402
 from conformance.reference.server import ReferenceServer  # noqa: E402
 from conformance.results import RunResult, Status  # noqa: E402

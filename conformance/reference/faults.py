@@ -243,7 +243,9 @@ _FAULTS = (
         "list pages of one object whose @odata.nextLink names another host",
         "list",
     ),
-    _f("top-ignored", "MUST", "a list ignores $top although the list page documents it (pages of two)", "top"),
+    _f(
+        "top-ignored", "MUST", "a list ignores $top although the list page documents it (pages of two)", "top"
+    ),
     _f("unknown-id-200", "MUST", "GET of an id that never existed answers 200 with an object", "get"),
     _f("unknown-id-500", "MUST", "GET of an id that never existed answers 500", "get"),
     _f(
