@@ -293,3 +293,37 @@ def test_a_last_lane_runs_after_every_other_check(concurrency):
         schedule.close()
     assert set(order[:4]) == {0, 2, 4, 5}
     assert order[4:] == [1, 3]
+
+
+# ---------------------------------------------------------------- the reference's own answers
+
+
+def test_the_reference_pages_honours_top_and_answers_the_rest_of_the_resource(gadget):
+    import requests
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with ReferenceServer(gadget, token=TOKEN, faults=["page-size-1"]) as server:
+        coll = f"{server.url}/shelves/7/gadgets"
+        ids = [requests.post(coll, json={"color": f"c{i}"}, headers=auth).json()["id"] for i in range(3)]
+        first = requests.get(coll, headers=auth).json()
+        assert [m["id"] for m in first["value"]] == [ids[2]]  # newest first, one per page
+        seen, link = [ids[2]], first["@odata.nextLink"]
+        while link:
+            page = requests.get(link, headers=auth).json()
+            seen += [m["id"] for m in page["value"]]
+            link = page.get("@odata.nextLink")
+        assert seen == ids[::-1]
+        top = requests.get(f"{coll}?$top=2", headers=auth).json()
+        assert len(top["value"]) == 1
+        assert requests.get(top["@odata.nextLink"], headers=auth).json().get("@odata.nextLink") is None
+        assert requests.get(f"{coll}?$top=x", headers=auth).status_code == 400
+        item = f"{coll}/{ids[0]}"
+        assert requests.patch(item, json={"size": "big"}, headers=auth).status_code == 400
+        assert requests.patch(item, json={"size": 9}, headers=auth).status_code == 204
+        assert requests.get(f"{coll}('{ids[0]}')", headers=auth).json()["size"] == 9
+        assert requests.put(item, json={}, headers=auth).headers["Allow"] == "GET, PATCH, DELETE"
+        assert requests.delete(item, headers=auth).status_code == 204
+        gone = requests.delete(item, headers=auth)
+        assert gone.status_code == 404
+        assert gone.json()["error"]["code"] == "Request_ResourceNotFound"
+        assert requests.patch(item, json={"size": 1}, headers=auth).status_code == 404
