@@ -373,6 +373,8 @@ def catalogue_markdown(spec: Spec) -> str:
         source = (
             f"doc: {b.info.doc.section or 'page'} (line {b.info.doc.line})" if b.info.doc else b.info.source
         )
+        if b.info.doc is None and b.check.doc is not None and b.check.doc.kind:  # a page the seed lacks
+            source = f"doc: the {b.check.doc.kind} page"
         lines.append(f"| {b.info.id} | {b.info.level.value} | {b.info.requirement} | {source} |")
     return "\n".join(lines) + "\n"
 

@@ -323,6 +323,7 @@ def run(
         config.concurrency,
         lambda i: _attempt(checks[i], ctx),
         lambda: _Outcome(result=None, client=ctx.client),
+        last={b.check.lane for b in checks if b.check.last and b.check.lane and not b.skip_reason},
     )
     kept: list[str] = []  # the checks whose results stand (in order), for VALID-006's run-wide rule
     with ctx.client, closing(schedule):

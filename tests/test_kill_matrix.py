@@ -27,6 +27,7 @@ from tests.report_compare import comparable  # noqa: E402
 
 EXPECTED: dict[str, list[str]] = yaml.safe_load((ROOT / "tests" / "cases" / "kill_matrix.yaml").read_text())
 FAULTS = {f.name: f for f in list_faults()}
+REFERENCES = ("reference", "reference-alternatives", "reference-resource")  # the conformant rows
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +42,12 @@ def observed(spec):
 
 def test_every_fault_has_an_expectation():
     missing = sorted(set(FAULTS) - set(EXPECTED))
-    stale = sorted(set(EXPECTED) - set(FAULTS) - {"reference", "reference-alternatives"})
+    stale = sorted(set(EXPECTED) - set(FAULTS) - set(REFERENCES))
     assert not missing, f"faults without an expectation in kill_matrix.yaml: {missing}"
     assert not stale, f"expectations for faults that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize("name", ["reference", "reference-alternatives", *FAULTS])
+@pytest.mark.parametrize("name", [*REFERENCES, *FAULTS])
 def test_fault_fails_exactly_the_expected_checks(name, observed):
     result = observed[name]
     got = fault_matrix.failing(result)
@@ -72,9 +73,7 @@ def test_each_fault_fails_a_must_unless_should_only(name, observed):
         assert failed_levels, f"{name} failed no check at all"
 
 
-@pytest.mark.parametrize(
-    "name", ["reference", "reference-alternatives", *[n for n, f in FAULTS.items() if f.legal]]
-)
+@pytest.mark.parametrize("name", [*REFERENCES, *[n for n, f in FAULTS.items() if f.legal]])
 def test_reference_and_legal_variations_pass_everything_under_strict(name, observed):
     result = observed[name]
     assert result.exit_code == 0
@@ -111,7 +110,7 @@ def test_the_matrix_runs_at_the_default_concurrency(observed):
     assert {r.config["concurrency"] for r in observed.values()} == {DEFAULT_CONCURRENCY}
 
 
-@pytest.mark.parametrize("name", ["reference", *FAULTS])
+@pytest.mark.parametrize("name", ["reference", "reference-resource", *FAULTS])
 def test_concurrency_1_and_8_give_the_same_report(name, observed, observed_sequential):
     """Verdict, every check's status, findings (and their order), evidence, notes and request counts:
     the whole report.json, but for what differs between any two runs (timings, the target's port, ids

@@ -45,6 +45,8 @@ def test_resource_commands_as_written(tmp_path):
 
     done = subprocess.run(["bash", "-c", run], cwd=checkout, env=env, capture_output=True, text=True)
     assert done.returncode == 0, (done.stdout[-1500:], done.stderr[-1500:])
+    for check_id in ("LIFE-001", "LIFE-002", "LIFE-003", "LIFE-004", "LIFE-005", "LIFE-006", "LIFE-007"):
+        assert re.search(rf"PASS\s+{check_id}\b", done.stdout), (check_id, done.stdout[-2500:])
 
     done = subprocess.run(["bash", "-c", no_create], cwd=checkout, env=env, capture_output=True, text=True)
     assert done.returncode == 2

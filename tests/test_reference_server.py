@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from conformance.contract.derive import derive_page
+from conformance.contract.pageset import combine
 from conformance.contract.schemas import parse_datetime
 from conformance.contract.spec import GUID_RE, DocLocation, Fact, How, Operation, Property, Spec
 from conformance.errors import ConfigError
@@ -436,8 +437,11 @@ def test_registries_are_large_disjoint_and_each_entry_applies_to_a_test_spec():
     assert all(f.legal for f in VARIATIONS.values())
     assert all(f.level_hint in ("MUST", "SHOULD", "MAY") and f.description for f in faults)
     alternatives = derive_page(Path(__file__).parent / "cases" / "alternatives" / "create-scopedgrant.md")
+    resource = combine(
+        [derive_page(p) for p in sorted((Path(__file__).parent / "cases" / "resource").glob("gadget-*"))]
+    )
     for fault in faults:
-        assert any(fault.applies_to(s.operation) for s in (*SPECS.values(), alternatives)), fault.name
+        assert any(fault.applies_to(s) for s in (*SPECS.values(), alternatives, resource)), fault.name
 
 
 def test_faults_combine():
@@ -585,6 +589,7 @@ PROBES: dict[str, Callable[[Api], bool]] = {
     "allow-missing": lambda api: "Allow" not in api.request("DELETE").headers,
     "location-missing": lambda api: "Location" not in api.post().headers,
     "location-collection": lambda api: api.post().headers["Location"] == api.url,
+    "key-style-urls": lambda api: api.post().headers["Location"].endswith("')"),
     "odata-version-missing": lambda api: "OData-Version" not in api.post().headers,
     "request-id-missing": lambda api: "request-id" not in api.post().headers,
     "client-request-id-not-echoed": lambda api: (

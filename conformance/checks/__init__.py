@@ -126,6 +126,7 @@ class CheckContext:
 
 CheckFunc = Callable[[CheckContext], Iterator[Finding]]
 Applies = Callable[[Operation], str | None]  # returns a skip reason, or None when the check applies
+Needs = Callable[[Spec], str | None]  # the same, judged on the whole spec (a resource's other operations)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +141,8 @@ class Check:
     applies: Applies | None
     kind: str = "probe"  # "probe" (hand-written) or "generated"
     lane: str | None = None  # checks of one lane share values (`ctx.once`) and run in catalogue order
+    needs: Needs | None = None
+    last: bool = False  # its lane starts once every other lane has finished (see `check`)
 
     def info(self, where: DocLocation | None, op: Operation | None = None) -> CheckInfo:
         text = self.requirement.format(**_placeholders(op)) if op is not None else self.requirement
@@ -178,12 +181,16 @@ def check(
     applies: Applies | None = None,
     kind: str = "probe",
     lane: str | None = None,
+    needs: Needs | None = None,
+    last: bool = False,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check. Refuses duplicate or malformed ids and a check with neither doc nor source.
 
     `lane`: checks that share what one of them sent (`ctx.once`, e.g. the create the CREATE checks
     examine) name the same lane; a lane's checks run one after another in catalogue order, other checks
-    may run concurrently (`--concurrency`)."""
+    may run concurrently (`--concurrency`). `last`: the lane starts only once every other lane has finished
+    (checks that list what the target holds see the same collection at any concurrency). `needs`: like
+    `applies`, a skip reason judged on the whole spec (e.g. the resource documents no get page)."""
 
     def register(func: CheckFunc) -> CheckFunc:
         if not _ID_RE.match(id):
@@ -195,6 +202,8 @@ def check(
         problem = defect(doc) if doc is not None else None
         if problem:
             raise CheckDefinitionError(f"{id}: {problem} ({func.__qualname__})")
+        if last and lane is None:
+            raise CheckDefinitionError(f"{id}: last=True needs a lane ({func.__qualname__})")
         REGISTRY[id] = Check(
             id=id,
             level=level,
@@ -206,6 +215,8 @@ def check(
             applies=applies,
             kind=kind,
             lane=lane,
+            needs=needs,
+            last=last,
         )
         return func
 
@@ -214,7 +225,14 @@ def check(
 
 def catalogue() -> list[Check]:
     """Every registered check, sorted by id (imports the topic modules once)."""
-    from conformance.checks import alternatives, create, fuzz, protocol, validation  # noqa: F401 - registration
+    from conformance.checks import (  # noqa: F401 - registration
+        alternatives,
+        create,
+        fuzz,
+        lifecycle,
+        protocol,
+        validation,
+    )
 
     return sorted(REGISTRY.values(), key=lambda c: c.id)
 
@@ -225,6 +243,8 @@ def bind(spec: Spec) -> list[BoundCheck]:
     for c in catalogue():
         where, fact = resolve(c.doc, spec) if c.doc is not None else (None, None)
         skip = c.applies(spec.operation) if c.applies else None
+        if skip is None and c.needs is not None:
+            skip = c.needs(spec)
         weak = None
         if fact is not None and fact.confidence < 0.8:
             weak = f"rests on a weak fact ({fact.how.value}, confidence {fact.confidence:.2f})" + (

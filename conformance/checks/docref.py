@@ -30,7 +30,22 @@ DOC_SECTIONS = (
 )
 
 # The `Operation` fields that hold a place on the page: a `Fact`, a tuple of them, or the examples.
-FIELDS = ("alternatives", "examples", "id_format", "method", "odata_type", "paths", "success_status")
+FIELDS = (
+    "alternatives",
+    "also_status",
+    "examples",
+    "id_format",
+    "key",
+    "method",
+    "odata_type",
+    "paging",
+    "paths",
+    "query_options",
+    "success_status",
+)
+
+# The operations of a resource a `DocRef` may name by `kind` (`contract.kinds.KINDS`).
+KIND_NAMES = ("create", "get", "list", "update", "delete")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +54,9 @@ class DocRef:
 
     `field` names an `Operation` field ("success_status", "odata_type", "id_format", "examples", ...);
     `property` a property's row and `required_property` the first required property's row;
-    `header` a header's row; `section`/`anchor` a landmark.
+    `header` a header's row; `section`/`anchor` a landmark. `kind` names the page of another operation
+    of the resource ("get", "list", "update", "delete"): the fact is looked up on that page's operation
+    (a page set's `Spec.others`), and `option` names one of its query options' line ("$top").
     """
 
     field: str | None = None
@@ -48,6 +65,8 @@ class DocRef:
     header: str | None = None
     section: str | None = None
     anchor: str = ""
+    kind: str | None = None
+    option: str | None = None
 
 
 def defect(ref: DocRef) -> str | None:
@@ -59,6 +78,7 @@ def defect(ref: DocRef) -> str | None:
             ("property", ref.property is not None),
             ("required_property", ref.required_property),
             ("header", ref.header is not None),
+            ("option", ref.option is not None),
         )
         if named
     ]
@@ -72,6 +92,10 @@ def defect(ref: DocRef) -> str | None:
         return "DocRef property is empty; use required_property=True for the first required property"
     if ref.header == "":
         return "DocRef header is empty"
+    if ref.kind is not None and ref.kind not in KIND_NAMES:
+        return f"DocRef kind {ref.kind!r} is not an operation kind{did_you_mean(ref.kind, KIND_NAMES)}"
+    if ref.option is not None and not ref.option.startswith("$"):
+        return f"DocRef option {ref.option!r} is not an OData query option (they start with '$')"
     if ref.section is not None and ref.section.casefold() not in {s.casefold() for s in DOC_SECTIONS}:
         close = did_you_mean(ref.section, DOC_SECTIONS)
         return f"DocRef section {ref.section!r} is not a Graph doc section{close}"
@@ -84,10 +108,16 @@ def defect(ref: DocRef) -> str | None:
 
 def resolve(ref: DocRef, spec: Spec) -> tuple[DocLocation | None, Fact[Any] | None]:
     """The page line `ref` names on this spec, and the fact behind it when there is one."""
-    found = _fact(ref, spec.operation)
+    op = spec.operation
+    if ref.kind is not None and ref.kind != "create":
+        other = next((o for o in spec.others if o.kind_name == ref.kind), None)
+        if other is None:
+            return None, None  # the page set documents no such operation: the check is skipped
+        op = other
+    found = _fact(ref, op)
     if found is not None:
         return found
-    if ref.section:
+    if ref.section and op is spec.operation:  # landmarks are the create page's
         mark = spec.locate(ref.section, ref.anchor) or spec.locate(ref.section)
         if mark is not None:
             return mark, None
@@ -95,6 +125,10 @@ def resolve(ref: DocRef, spec: Spec) -> tuple[DocLocation | None, Fact[Any] | No
 
 
 def _fact(ref: DocRef, op: Operation) -> tuple[DocLocation, Fact[Any] | None] | None:
+    if ref.option is not None:
+        wanted = ref.option.casefold()
+        option = next((o for o in op.query_options if o.value.casefold() == wanted), None)
+        return (option.where, option) if option is not None else None
     if ref.property is not None or ref.required_property:
         prop = op.property(ref.property) if ref.property else (op.required[0] if op.required else None)
         return (prop.required.where, prop.required) if prop is not None else None
@@ -125,4 +159,4 @@ def _fact(ref: DocRef, op: Operation) -> tuple[DocLocation, Fact[Any] | None] | 
     return None
 
 
-__all__ = ["DOC_SECTIONS", "FIELDS", "DocRef", "defect", "resolve"]
+__all__ = ["DOC_SECTIONS", "FIELDS", "KIND_NAMES", "DocRef", "defect", "resolve"]

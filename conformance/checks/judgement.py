@@ -9,6 +9,7 @@
   varies something else.
 - `omitted_null_is_legal`: a sent null for an optional property may be left out of the response
   (OData `omit-values=nulls`).
+- `same_key`: a key read back names the same entity: GUIDs compared regardless of case.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from conformance.contract.spec import JSON, Property
+from conformance.contract.spec import GUID_RE, JSON, Property
 
 if TYPE_CHECKING:
     from conformance.target.client import Reply
@@ -149,6 +150,14 @@ def excused_rejection(body: JSON, reply: Reply, known: Mapping[str, JSON]) -> st
     return None
 
 
+def same_key(a: JSON, b: JSON) -> bool:
+    """Two key values name the same entity: equal strings, or GUIDs equal but for case (RFC 9562 §4: a
+    GUID's hex digits are case-insensitive on input), so `guid-uppercase` reads back as the same id."""
+    if isinstance(a, str) and isinstance(b, str) and GUID_RE.match(a) and GUID_RE.match(b):
+        return a.casefold() == b.casefold()
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
 def omitted_null_is_legal(prop: Property, sent: JSON) -> bool:
     """A null sent for an optional property may be absent from the response (OData omit-values=nulls)."""
     return sent is None and not prop.required.value
@@ -162,6 +171,7 @@ __all__ = [
     "omitted_null_is_legal",
     "proper_error_body",
     "same_datetime",
+    "same_key",
     "varies_known",
     "without_degenerate_values",
 ]

@@ -8,6 +8,10 @@ end (`/groups/{id}`, `/groups('{id}')`), so `kinds.strip_key` gives it. Paths ar
 else the list's, get's, update's or delete's, in that order; the other operations' types stay on them (an
 update per derived type on the same path, as namedLocation's). The key path parameter is the get's, else
 the update's, else the delete's (each names it as its own path does).
+
+The key *property* (`key_property`), whose value names one entity in those paths: the key path parameter's
+name when the entity declares a property of that name (`{userPrincipalName}`; of `{id | userPrincipalName}`
+the first name that is one), else `id` (`{group-id}`, `{id}`: Graph's key is the entity's id).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from conformance.contract.kinds import KINDS, strip_key
 from conformance.contract.spec import Fact, Operation, Spec
 
-__all__ = ["Resource", "collection_key", "resources"]
+__all__ = ["Resource", "collection_key", "key_property", "resource_of", "resources"]
 
 _PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}")
 
@@ -83,3 +87,20 @@ def resources(spec: Spec) -> tuple[Resource, ...]:
             )
         )
     return tuple(out)
+
+
+def key_property(resource: Resource) -> str:
+    """The property whose value is the key in the resource's item paths (rule in the module docstring)."""
+    if resource.key is None:
+        return "id"
+    declared = {p.name.casefold(): p.name for op in resource.operations for p in op.properties}
+    for name in resource.key.value.split("|"):
+        found = declared.get(name.strip().casefold())
+        if found is not None:
+            return found
+    return "id"
+
+
+def resource_of(spec: Spec) -> Resource:
+    """The resource the spec's create (`Spec.operation`) belongs to."""
+    return next(r for r in resources(spec) if spec.operation in r.operations)

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from conformance.contract.schemas import parse_datetime
-from conformance.contract.spec import JSON, Level, Operation, Property, alternatives_schema, request_schema
+from conformance.contract.spec import (
+    JSON,
+    Level,
+    Operation,
+    Property,
+    Spec,
+    alternatives_schema,
+    request_schema,
+)
 from conformance.errors import ConfigError, did_you_mean
 
 # What a fault or variation needs from the Spec to be observable.
@@ -35,7 +43,15 @@ NEEDS = {
     "nullable-optional": "a nullable optional property",
     "alternatives": "an alternatives group ('Either A or B is required')",
     "exclusive-alternatives": "an exclusive alternatives group ('A or B, but not both')",
+    # needs of the rest of the resource, judged on the whole spec (a page set: `Spec.others`)
+    "get": "a get page for the create's resource",
+    "list": "a list page for the create's resource",
+    "update": "an update page for the create's resource",
+    "delete": "a delete page for the create's resource",
+    "update-either": "an update page that allows 204 or 200 with the object",
+    "top": "a list page that names $top among its query options",
 }
+RESOURCE_NEEDS = frozenset({"get", "list", "update", "delete", "update-either", "top"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,9 +66,15 @@ class Fault:
     legal: bool = False
     needs: tuple[str, ...] = ()
 
-    def applies_to(self, op: Operation) -> bool:
-        """True when `op` has everything this fault needs to make an observable difference."""
-        return all(_HAS[need](op) for need in self.needs)
+    def applies_to(self, target: Operation | Spec) -> bool:
+        """True when `target` (a create's operation, or a whole spec for the resource's needs) has everything
+        this fault needs to make an observable difference."""
+        spec = target if isinstance(target, Spec) else None
+        op = target.operation if isinstance(target, Spec) else target
+        return all(
+            (spec is not None and _HAS_RESOURCE[need](spec)) if need in RESOURCE_NEEDS else _HAS[need](op)
+            for need in self.needs
+        )
 
 
 def _f(name: str, level: str, description: str, *needs: str) -> Fault:
@@ -167,6 +189,71 @@ _FAULTS = (
     _f("request-id-missing", "SHOULD", "responses carry no request-id header"),
     _f("client-request-id-not-echoed", "SHOULD", "a client-request-id sent by the client is not echoed"),
     _f("no-read-back", "MAY", "GET on the new entity's URL answers 404"),
+    # -- the rest of the resource: get, list, update, delete (run against a page set) ------------
+    _f(
+        "stale-read-after-update",
+        "MUST",
+        "an update answers success but a later get shows the old values",
+        "update",
+        "get",
+    ),
+    _f(
+        "get-omits-sent",
+        "MUST",
+        "a get leaves out the first optional property, which the create stored and returned",
+        "get",
+        "optional",
+    ),
+    _f(
+        "update-200-no-body",
+        "MUST",
+        "an update answers 200 with an empty body instead of the object",
+        "update",
+    ),
+    _f(
+        "list-missing-new",
+        "MUST",
+        "lists lag: an object created in the last 10 minutes is not listed",
+        "list",
+    ),
+    _f(
+        "delete-leaves-readable",
+        "MUST",
+        "a delete answers 204 but the object can still be read",
+        "delete",
+        "get",
+    ),
+    # RFC 9110 §9.3.5 lets a DELETE answer 200 with a representation, but the page documents 204 No
+    # Content: a client built from the page expects no body, so the page's code is the contract.
+    _f(
+        "delete-200-body",
+        "MUST",
+        "a delete answers 200 with the deleted object where the page documents 204",
+        "delete",
+    ),
+    _f(
+        "nextlink-loop",
+        "MUST",
+        "list pages of one object whose @odata.nextLink names the page itself",
+        "list",
+    ),
+    _f(
+        "nextlink-other-host",
+        "MUST",
+        "list pages of one object whose @odata.nextLink names another host",
+        "list",
+    ),
+    _f(
+        "top-ignored", "MUST", "a list ignores $top although the list page documents it (pages of two)", "top"
+    ),
+    _f("unknown-id-200", "MUST", "GET of an id that never existed answers 200 with an object", "get"),
+    _f("unknown-id-500", "MUST", "GET of an id that never existed answers 500", "get"),
+    _f(
+        "unknown-id-404-bare",
+        "SHOULD",
+        "GET of an id that never existed answers 404 with no error body",
+        "get",
+    ),
 )
 
 _VARIATIONS = (
@@ -190,6 +277,14 @@ _VARIATIONS = (
         "nullable optional properties that were not sent are omitted",
         "nullable-optional",
     ),
+    _v("page-size-1", "lists come in pages of one object, linked by @odata.nextLink", "list"),
+    _v("page-size-7", "lists come oldest first in pages of seven objects, linked by @odata.nextLink", "list"),
+    _v(
+        "update-200",
+        "an update answers 200 with the updated object where the page allows 204 or 200",
+        "update-either",
+    ),
+    _v("key-style-urls", "Location names the new object in key style: /things('id')"),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _FAULTS}
@@ -266,7 +361,33 @@ _HAS: dict[str, Callable[[Operation], bool]] = {
     "alternatives": lambda op: bool(op.alternatives),
     "exclusive-alternatives": lambda op: any(g.exclusive for g in op.alternatives),
 }
-assert _HAS.keys() == NEEDS.keys()
+
+
+def _documents(kind: str) -> Callable[[Spec], bool]:
+    return lambda spec: any(op.kind_name == kind and (kind == "list" or op.key) for op in spec.others)
+
+
+def _update_either(spec: Spec) -> bool:
+    return any(
+        {op.success_status.value, *(f.value for f in op.also_status)} >= {200, 204}
+        for op in spec.others
+        if op.kind_name == "update"
+    )
+
+
+_HAS_RESOURCE: dict[str, Callable[[Spec], bool]] = {
+    "get": _documents("get"),
+    "list": _documents("list"),
+    "update": _documents("update"),
+    "delete": _documents("delete"),
+    "update-either": _update_either,
+    "top": lambda spec: any(
+        op.kind_name == "list" and any(o.value.casefold() == "$top" for o in op.query_options)
+        for op in spec.others
+    ),
+}
+assert _HAS.keys() | _HAS_RESOURCE.keys() == NEEDS.keys()
+assert _HAS_RESOURCE.keys() == RESOURCE_NEEDS
 
 
 # -- what the switched-on faults do to a request or an entity ---------------------------------
@@ -412,6 +533,7 @@ __all__ = [
     "ALL",
     "FAULTS",
     "NEEDS",
+    "RESOURCE_NEEDS",
     "VARIATIONS",
     "Fault",
     "alternatives_refusal",

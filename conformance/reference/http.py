@@ -40,6 +40,7 @@ class Request:
     headers: Mapping[str, str]  # keys lower-cased; the first of repeated headers wins
     body: bytes
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    query: str = ""  # the request target's query, undecoded (`$top=1&$skiptoken=...`)
 
 
 @dataclass(slots=True)
@@ -118,6 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in self.headers.items():
             headers.setdefault(key.lower(), value)
         req = Request(method=self.command, path=_path_of(self.path), headers=headers, body=b"")
+        req.query = urlsplit(self.path).query if "?" in self.path else ""
         try:
             failure = self._read_body(req)
             reply = failure or app.handle(req)

@@ -1,7 +1,8 @@
-"""A conformant implementation of the create operation a `Spec` describes; named faults break it.
+"""A conformant implementation of the resource a `Spec` describes; named faults break it.
 
-`ReferenceServer(spec, faults=[...])` serves every documented path of the operation (placeholders
-such as `{id}` match one segment) from an in-memory store: authentication, method and media-type
+`ReferenceServer(spec, faults=[...])` serves every documented path of the create (placeholders
+such as `{id}` match one segment), and of the get, list, update and delete pages in the spec
+(`conformance.reference.resource`), from an in-memory store: authentication, method and media-type
 checks, validation against the request schema, creation with ids, echo and `Location`, Graph error
 bodies. With no faults it does everything the harness checks for; each fault or legal variation from
 `conformance.reference.faults` changes one observable behaviour. No request can make it answer 5xx
@@ -12,14 +13,13 @@ plumbing (listener thread, request reading, framing) is `conformance.reference.h
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Operation, Spec, request_schema
@@ -28,12 +28,14 @@ from conformance.reference.faults import (
     alternatives_refusal,
     caller_sets_id,
     crash_reason,
+    first_optional,
     loosened_schema,
     mangle,
     odata_type_value,
     resolve,
 )
 from conformance.reference.http import Listener, Reply, Request, dumps_json, loads_json, reason_phrase
+from conformance.reference.resource import Routes, Store, delete_reply, list_reply, not_found, update_reply
 
 MAX_LOCATION = 8000
 ODATA_JSON = (
@@ -72,9 +74,9 @@ class ReferenceServer:
         self.port = port
         self.internal_errors: list[str] = []  # tracebacks of handler bugs (each answered 500)
         self._token = token
-        self._routes = [_route(p.value) for p in self.op.paths]
+        self.routes = Routes(spec)
+        self.store = Store()
         self._lock = threading.Lock()
-        self._store: dict[tuple[str, str], dict[str, JSON]] = {}
         self._counter = 0
         self._fixed_id = str(uuid.uuid4())
         self._mode = _Mode(frozenset(), request_schema(self.op))
@@ -118,41 +120,47 @@ class ReferenceServer:
 
     def reset(self) -> None:
         """Forget every created entity."""
-        with self._lock:
-            self._store.clear()
+        self.store.clear()
 
     # -- the application ---------------------------------------------------------------------
 
     def handle(self, req: Request) -> Reply:
         mode = self._mode
-        for collection, item in self._routes:
-            if collection.match(req.path):
-                return self._collection(mode, req)
-            m = item.match(req.path)
-            if m:
-                return self._item(mode, req, m.group(1), unquote(m.group(2)))
+        found = self.routes.match(req.path)
+        if found is not None:
+            collection, key = found
+            return self._collection(mode, req) if key is None else self._item(mode, req, collection, key)
         return self.error(mode, req, 404, "Request_ResourceNotFound", f"No resource at '{req.path[:200]}'.")
 
     def _collection(self, mode: _Mode, req: Request) -> Reply:
         denied = self._auth(mode, req)
         if denied:
             return denied
+        if req.method == "GET" and "list" in self.routes.ops:
+            return list_reply(self, mode, req, req.path)
         if req.method != "POST":
-            return self._not_allowed(mode, req, "POST")
+            return self._not_allowed(mode, req, self.routes.allowed(item=False))
         return self._create(mode, req)
 
     def _item(self, mode: _Mode, req: Request, collection: str, key: str) -> Reply:
         denied = self._auth(mode, req)
         if denied:
             return denied
+        update, delete = self.routes.ops.get("update"), self.routes.ops.get("delete")
+        if update is not None and req.method == update.method.value.upper():
+            return update_reply(self, mode, req, collection, key)
+        if delete is not None and req.method == "DELETE":
+            return delete_reply(self, mode, req, collection, key)
         if req.method not in ("GET", "HEAD"):
-            return self._not_allowed(mode, req, "GET")
-        with self._lock:
-            found = self._store.get((collection, key))
+            return self._not_allowed(mode, req, self.routes.allowed(item=True))
+        found = self.store.get(collection, key)
+        if found is None and mode.on("unknown-id-200"):  # a get that answers for any key
+            found = {"@odata.context": f"{self.url}/$metadata#{collection.lstrip('/')}/$entity", "id": key}
         if found is None or mode.on("no-read-back"):
-            return self.error(
-                mode, req, 404, "Request_ResourceNotFound", f"Resource '{key[:100]}' does not exist."
-            )
+            return not_found(self, mode, req, key)
+        optional = first_optional(self.op)
+        if optional is not None and mode.on("get-omits-sent"):
+            found.pop(optional.name, None)
         return self._json(mode, req, 200, found)
 
     def _auth(self, mode: _Mode, req: Request) -> Reply | None:
@@ -224,6 +232,18 @@ class ReferenceServer:
             return self._invalid(mode, req, "", refusal)
         return self._created(mode, req, body)
 
+    def invalid(self, mode: _Mode, req: Request, pointer: str, message: str) -> Reply:
+        """400 (422 with `validation-422`) saying what is wrong at `pointer` of the request body."""
+        return self._invalid(mode, req, pointer, message)
+
+    def json_reply(self, mode: _Mode, req: Request, status: int, body: JSON) -> Reply:
+        """`body` as JSON with the headers every answer carries."""
+        return self._json(mode, req, status, body)
+
+    def bare_reply(self, mode: _Mode, req: Request, status: int) -> Reply:
+        """An answer without a body (204), with the headers every answer carries."""
+        return self._reply(mode, req, Reply(status, []))
+
     def _invalid(self, mode: _Mode, req: Request, pointer: str, message: str) -> Reply:
         status = 422 if mode.on("validation-422") else 400
         where = f"at '{pointer}'" if pointer else "in the request body"
@@ -232,7 +252,11 @@ class ReferenceServer:
     def _created(self, mode: _Mode, req: Request, body: dict[str, JSON]) -> Reply:
         op = self.op
         key, id_value = self._new_id(mode, body)
+        named = body.get(self.routes.key_name) if self.routes.key_name != "id" else None
+        key = named if isinstance(named, str) and named else key  # the pages' key names another property
         entity_url = f"{self.url}{req.path}/{quote(key, safe='')}"
+        if mode.on("key-style-urls"):  # OData's canonical form: the key in parentheses, quoted
+            entity_url = f"{self.url}{req.path}('{quote(key.replace(chr(39), chr(39) * 2), safe=chr(39))}')"
         entity: dict[str, JSON] = {"@odata.context": f"{self.url}/$metadata#{req.path.lstrip('/')}/$entity"}
         if op.odata_type is not None and not mode.on("odata-type-missing"):
             entity["@odata.type"] = odata_type_value(mode.faults, op.odata_type.value)
@@ -258,8 +282,7 @@ class ReferenceServer:
             extra = next((n for n in names if n not in listed), "referenceServerDateTime")
             entity[extra] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         mangle(mode.faults, op, entity)
-        with self._lock:
-            self._store[(req.path, key)] = entity
+        self.store.put(req.path, key, entity)
         status = op.success_status.value
         for fault, code in (("status-200", 200), ("status-202", 202), ("status-204-no-body", 204)):
             status = code if mode.on(fault) else status
@@ -369,14 +392,6 @@ def _group_message(op: Operation, body: dict[str, JSON]) -> str:
         if group.exclusive and len(sent) > 1:
             return f"only one of {', '.join(group.names)} may be sent ({group.sentence})"
     return ""
-
-
-def _route(path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Regexes for the collection path and for one entity below it (groups: collection, key)."""
-    path = path.split("?")[0].rstrip("/") or "/"
-    parts = re.split(r"(\{[^}]*\})", path)
-    pattern = "".join("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts)
-    return re.compile(f"^{pattern}\\Z", re.IGNORECASE), re.compile(f"^({pattern})/([^/]+)\\Z", re.IGNORECASE)
 
 
 __all__ = ["KNOWN_METHODS", "MAX_LOCATION", "ODATA_JSON", "ReferenceServer"]

@@ -1,0 +1,259 @@
+"""What the lifecycle checks share: the resource and its URLs, an update body, and walking a list's pages.
+
+URLs are written as the pages write them: an item path takes the create's collection path (as the run
+calls it) and the key as the get, update or delete page's own path ends, segment style (`/things/{id}`)
+or key style (`/things('{id}')`, a quote inside the key doubled as OData's key syntax asks). A list's
+`@odata.nextLink` is hostile input: it is followed only while it stays on the target's origin and under
+its base path, at most `MAX_PAGES` pages, and never twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urljoin, urlsplit
+
+from conformance.checks._support import excerpt, finding, json_object, non_null, status_problem
+from conformance.checks.judgement import same_key
+from conformance.contract.grouping import Resource, key_property, resource_of
+from conformance.contract.spec import JSON, Operation, Property, Spec
+
+if TYPE_CHECKING:
+    from conformance.checks import CheckContext
+    from conformance.results import Finding
+    from conformance.target.client import Reply
+
+MAX_PAGES = 50  # a list walk follows at most this many pages (the first included)
+
+_SEGMENT_RE = re.compile(r"^\{[^{}]+\}\Z")
+_PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}")
+
+
+def resource(spec: Spec) -> Resource:
+    return resource_of(spec)
+
+
+def operation(spec: Spec, kind: str) -> Operation | None:
+    """The resource's first operation of `kind`, or None when its pages document none."""
+    found = resource(spec).of_kind(kind)
+    return found[0] if found else None
+
+
+def needing(*kinds: str) -> Callable[[Spec], str | None]:
+    """A `needs` rule: the skip reason when the resource documents no operation of one of `kinds`."""
+
+    def reason(spec: Spec) -> str | None:
+        res = resource(spec)
+        for kind in kinds:
+            if not res.of_kind(kind):
+                return f"the pages document no {kind} operation for {res.name} ({res.collection})"
+            if kind in ("get", "update", "delete") and res.of_kind(kind)[0].key is None:
+                return f"the {kind} page's path ends in no key, so it names no single {res.name}"
+        return None
+
+    return reason
+
+
+def item_path(op: Operation, collection: str, value: str) -> str:
+    """The path of the entity keyed `value` as `op`'s page writes its key, below the concrete `collection`."""
+    last = op.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1].strip()
+    if _SEGMENT_RE.match(last) or "(" not in last:
+        return f"{collection.rstrip('/')}/{quote(value, safe='')}"
+    inner = last[last.index("(") + 1 : last.rindex(")")]
+    quoted = "'" in inner
+    text = quote(value.replace("'", "''") if quoted else value, safe="'")
+    if "{" in inner:
+        filled = _PLACEHOLDER_RE.sub(lambda _m: text, inner, count=1)
+    elif "=" in inner:
+        filled = inner.split("=", 1)[0] + "=" + (f"'{text}'" if quoted else text)
+    else:
+        filled = f"'{text}'" if quoted else text
+    return f"{collection.rstrip('/')}({filled})"
+
+
+def key_value(spec: Spec, body: dict[str, JSON]) -> tuple[str, str | None]:
+    """(the key property, its value in a created object's body, or None when it has no string one)."""
+    name = key_property(resource(spec))
+    value = body.get(name)
+    return name, value if isinstance(value, str) and value else None
+
+
+# -- an update body -------------------------------------------------------------------------------
+
+
+def _changeable(prop: Property) -> bool:
+    schema = non_null(prop.schema)
+    kind = schema.get("type")
+    if prop.read_only or prop.name == "id":
+        return False
+    if "enum" in schema:
+        return len(schema["enum"]) > 1
+    if kind == "string":
+        return schema.get("format") in (None, "date-time", "uuid")
+    return kind in ("boolean", "integer", "number")
+
+
+def changed_value(ctx: CheckContext, prop: Property, current: JSON) -> JSON:
+    """A valid value for `prop` that differs from `current` (the value the entity holds now)."""
+    schema = non_null(prop.schema)
+    if "enum" in schema:
+        return next(v for v in schema["enum"] if v != current)
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "boolean":
+        return not current if isinstance(current, bool) else True
+    if kind == "integer":
+        return current + 1 if isinstance(current, int) and not isinstance(current, bool) else 2
+    if kind == "number":
+        return current + 1.5 if isinstance(current, int | float) and not isinstance(current, bool) else 2.5
+    if fmt == "date-time":
+        return "2025-06-18T10:45:00Z" if current != "2025-06-18T10:45:00Z" else "2025-06-19T11:15:00Z"
+    if fmt == "uuid":
+        other = "0f1e2d3c-4b5a-4697-8877-665544332211"
+        return (
+            other
+            if not (isinstance(current, str) and same_key(current, other))
+            else "1f1e2d3c-4b5a-4697-8877-665544332211"
+        )
+    return ctx.unique(f"{prop.name}-updated")
+
+
+def update_body(
+    ctx: CheckContext, update: Operation, create: Operation, before: dict[str, JSON]
+) -> dict[str, JSON]:
+    """One property the update page lists (one the create page declares too, a string first), changed, and
+    the properties the update page requires; `Skip` when the page lists none the harness can change."""
+    from conformance.checks import Skip
+
+    usable = [p for p in update.properties if _changeable(p)]
+    both = [p for p in usable if create.property(p.name) is not None]
+    order = sorted(both or usable, key=lambda p: non_null(p.schema).get("type") != "string")
+    if not order:
+        raise Skip(f"the update page lists no property the harness can change ({update.path})")
+    chosen = [order[0], *(p for p in update.required if p.name != order[0].name and not p.read_only)]
+    return {p.name: changed_value(ctx, p, before.get(p.name)) for p in chosen}
+
+
+# -- a list, page by page ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Walk:
+    """What walking a list found: whether it holds the key, the page that did, and what broke the walk."""
+
+    found: Reply | None = None
+    last: Reply | None = None
+    pages: int = 0
+    problem: Finding | None = None  # the walk could not go on: an answer or a link it must not follow
+
+
+def walk_list(
+    ctx: CheckContext, op: Operation, path: str, name: str, value: str, *, stop_when_found: bool = True
+) -> Walk:
+    """GET `path` and the pages its `@odata.nextLink`s name, looking for the member whose `name` is
+    `value` (stopping at the page that holds it unless told not to)."""
+    walk = Walk()
+    seen: dict[str, int] = {}
+    current = path
+    while True:
+        reply = ctx.client.request("GET", current)
+        walk.pages += 1
+        walk.last = reply
+        seen[_absolute(ctx, current)] = walk.pages
+        what = f"GET {excerpt(current, 200)[1:-1]} (page {walk.pages})"
+        walk.problem = status_problem(reply, op.success_status.value, what)
+        if walk.problem is not None:
+            return walk
+        body, walk.problem = json_object(reply)
+        if body is None:
+            return walk
+        members = body.get("value")
+        if not isinstance(members, list):
+            walk.problem = finding(
+                f"{what}: the body has no 'value' array (a collection answer holds its members in 'value')",
+                "response.body/value",
+                reply,
+                expected="a JSON array in 'value'",
+                actual=excerpt(members) if "value" in body else "(absent)",
+            )
+            return walk
+        if walk.found is None and any(isinstance(m, dict) and same_key(m.get(name), value) for m in members):
+            walk.found = reply
+        link = body.get("@odata.nextLink")
+        if link is None:
+            return walk
+        # the link is judged even on the page that ends the search (a loop, another host), never followed then
+        walk.problem = _link_problem(ctx, reply, link, seen, walk.pages)
+        if walk.problem is not None or (walk.found is not None and stop_when_found):
+            return walk
+        assert isinstance(link, str)
+        current = _relative(ctx, urljoin(reply.exchange.request.url, link))
+
+
+def _absolute(ctx: CheckContext, path: str) -> str:
+    return ctx.client.url_for(path)
+
+
+def _relative(ctx: CheckContext, url: str) -> str:
+    parts = urlsplit(url)
+    base_path = urlsplit(ctx.client.base_url).path.rstrip("/")
+    rest = parts.path[len(base_path) :]
+    return rest + (f"?{parts.query}" if parts.query else "")
+
+
+def _link_problem(
+    ctx: CheckContext, reply: Reply, link: JSON, seen: dict[str, int], page: int
+) -> Finding | None:
+    """Why the walk must not follow `link` (None: follow it)."""
+    shown = excerpt(link, 200)
+
+    def problem(why: str, expected: str) -> Finding:
+        return finding(
+            f"@odata.nextLink of page {page} {why}",
+            "response.body/@odata.nextLink",
+            reply,
+            expected=expected,
+            actual=shown,
+        )
+
+    if not isinstance(link, str) or not link.strip():
+        return problem(f"is {shown}, not a URL", "a URL of the next page, or no @odata.nextLink")
+    target = urlsplit(ctx.client.base_url)
+    url = urljoin(reply.exchange.request.url, link.strip())
+    parts = urlsplit(url)
+    if (parts.scheme.lower(), parts.netloc.lower()) != (target.scheme.lower(), target.netloc.lower()):
+        return problem(
+            f"points off the target's origin ({shown}); not followed, so no credential goes there",
+            f"a link on {target.scheme}://{target.netloc}",
+        )
+    if not parts.path.startswith(target.path.rstrip("/") + "/"):
+        return problem(
+            f"points outside the target's base path ({shown}); not followed", f"a link under {target.path}"
+        )
+    absolute = ctx.client.url_for(_relative(ctx, url))
+    if absolute in seen:
+        return problem(
+            f"repeats the link of page {seen[absolute]}: following it would loop for ever",
+            "a link to a page not yet read",
+        )
+    if page >= MAX_PAGES:
+        return problem(
+            f"leads past {MAX_PAGES} pages; the harness follows at most {MAX_PAGES}",
+            f"the collection's end within {MAX_PAGES} pages",
+        )
+    return None
+
+
+__all__ = [
+    "MAX_PAGES",
+    "Walk",
+    "changed_value",
+    "item_path",
+    "key_value",
+    "needing",
+    "operation",
+    "resource",
+    "update_body",
+    "walk_list",
+]
