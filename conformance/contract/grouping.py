@@ -9,9 +9,9 @@ else the list's, get's, update's or delete's, in that order; the other operation
 update per derived type on the same path, as namedLocation's). The key path parameter is the get's, else
 the update's, else the delete's (each names it as its own path does).
 
-The key *property* (`key_property`), whose value names one entity in those paths: the key path parameter's
-name when the entity declares a property of that name (`{userPrincipalName}`; of `{id | userPrincipalName}`
-the first name that is one), else `id` (`{group-id}`, `{id}`: Graph's key is the entity's id).
+The key *property* (`key_property`), whose value names one entity in those paths, by the rule in `keys.py`:
+the key path parameter's name when the pages document a property of that name (`{userPrincipalName}`; of
+`{id | userPrincipalName}` the first name that is one), else `id` (`{group-id}`, `{id}`: the entity's id).
 """
 
 from __future__ import annotations
@@ -90,15 +90,12 @@ def resources(spec: Spec) -> tuple[Resource, ...]:
 
 
 def key_property(resource: Resource) -> str:
-    """The property whose value is the key in the resource's item paths (rule in the module docstring)."""
-    if resource.key is None:
-        return "id"
-    declared = {p.name.casefold(): p.name for op in resource.operations for p in op.properties}
-    for name in resource.key.value.split("|"):
-        found = declared.get(name.strip().casefold())
-        if found is not None:
-            return found
-    return "id"
+    """The property whose value is the key in the resource's item paths: `keys.key_property`'s rule, `id`
+    where the pages name no key."""
+    from conformance.contract.keys import key_property as documented
+
+    fact = documented(resource)
+    return "id" if fact is None else fact.value
 
 
 def resource_of(spec: Spec) -> Resource:

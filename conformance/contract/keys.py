@@ -46,15 +46,15 @@ def key_property(resource: Resource) -> Fact[str] | None:
     key = resource.key
     if key is None:
         return None
-    wanted = key.value.casefold()
+    wanted = {name.strip().casefold() for name in key.value.split("|")}  # a key may be named several ways
     for op in resource.operations:
         for prop in op.properties:
-            if prop.name.casefold() == wanted:
+            if prop.name.casefold() in wanted:
                 note = f"the key {{{key.value}}} is the property {prop.name}"
                 return Fact(value=prop.name, where=prop.where, how=How.SECTION, note=note)
     for op in resource.operations:
         for name, where in _example_names(op):
-            if name.casefold() == wanted:
+            if name.casefold() in wanted:
                 note = f"the key {{{key.value}}} is the property {name} of the example body"
                 return Fact(value=name, where=where, how=How.EXAMPLE, note=note)
     note = f"the key {{{key.value}}} names no property of the entity: it stands for the entity's id"
