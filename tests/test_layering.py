@@ -141,8 +141,21 @@ ALLOWED: dict[str, set[str]] = {
     # the target wing: talking to an implementation; never the contract's derivation
     "target": {"config", "results", "contract.spec"},
     # the reference wing: must not share the judge's code (client, checks, runner)
-    "reference": {"contract.spec", "contract.schemas", "contract.grouping", "contract.kinds"},
-    "checks": {"contract.spec", "contract.schemas", "contract.grouping", "target", "results"},
+    "reference": {
+        "contract.spec",
+        "contract.schemas",
+        "contract.grouping",
+        "contract.keys",
+        "contract.kinds",
+    },
+    "checks": {
+        "contract.spec",
+        "contract.schemas",
+        "contract.grouping",
+        "contract.keys",
+        "target",
+        "results",
+    },
     "runner": {"checks", "target", "contract", "results", "config", "budget", "schedule", "waivers"},
     # known failures with a reason and an expiry: read like a spec file, checked against the catalogue
     "waivers": {"config", "checks", "results", "contract.files", "contract.specfile", "target.redaction"},

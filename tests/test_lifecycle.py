@@ -19,7 +19,8 @@ from conformance.checks._resource import MAX_PAGES, item_path
 from conformance.checks.docref import defect
 from conformance.config import Config
 from conformance.contract.derive import derive_page
-from conformance.contract.grouping import key_property, resource_of
+from conformance.contract.grouping import resource_of
+from conformance.contract.keys import key_name
 from conformance.contract.pageset import combine
 from conformance.reference.resource import parse_key
 from conformance.reference.server import ReferenceServer
@@ -127,7 +128,7 @@ def test_item_paths_follow_the_pages_key_style(gadget):
     assert parse_key("'a''b'", True) == "a'b"
     assert parse_key("id='k'", True) == "k"
     assert parse_key("a%27b%20c", False) == "a'b c"
-    assert key_property(res) == "id"
+    assert key_name(res) == "id"
 
 
 # ---------------------------------------------------------------- a hostile list

@@ -17,7 +17,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from conformance.checks._support import excerpt, finding, json_object, non_null, status_problem
 from conformance.checks.judgement import same_key
-from conformance.contract.grouping import Resource, key_property, resource_of
+from conformance.contract.grouping import Resource, resource_of
+from conformance.contract.keys import key_name
 from conformance.contract.spec import JSON, Operation, Property, Spec
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def item_path(op: Operation, collection: str, value: str) -> str:
 
 def key_value(spec: Spec, body: dict[str, JSON]) -> tuple[str, str | None]:
     """(the key property, its value in a created object's body, or None when it has no string one)."""
-    name = key_property(resource(spec))
+    name = key_name(resource(spec))
     value = body.get(name)
     return name, value if isinstance(value, str) and value else None
 

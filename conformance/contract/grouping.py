@@ -9,7 +9,7 @@ else the list's, get's, update's or delete's, in that order; the other operation
 update per derived type on the same path, as namedLocation's). The key path parameter is the get's, else
 the update's, else the delete's (each names it as its own path does).
 
-The key *property* (`key_property`), whose value names one entity in those paths, by the rule in `keys.py`:
+The key *property* (`keys.key_name`), whose value names one entity in those paths, by the rule in `keys.py`:
 the key path parameter's name when the pages document a property of that name (`{userPrincipalName}`; of
 `{id | userPrincipalName}` the first name that is one), else `id` (`{group-id}`, `{id}`: the entity's id).
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from conformance.contract.kinds import KINDS, strip_key
 from conformance.contract.spec import Fact, Operation, Spec
 
-__all__ = ["Resource", "collection_key", "key_property", "resource_of", "resources"]
+__all__ = ["Resource", "collection_key", "resource_of", "resources"]
 
 _PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}")
 
@@ -87,15 +87,6 @@ def resources(spec: Spec) -> tuple[Resource, ...]:
             )
         )
     return tuple(out)
-
-
-def key_property(resource: Resource) -> str:
-    """The property whose value is the key in the resource's item paths: `keys.key_property`'s rule, `id`
-    where the pages name no key."""
-    from conformance.contract.keys import key_property as documented
-
-    fact = documented(resource)
-    return "id" if fact is None else fact.value
 
 
 def resource_of(spec: Spec) -> Resource:

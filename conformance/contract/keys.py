@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from conformance.contract.grouping import Resource
     from conformance.contract.spec import JSON, Operation
 
-__all__ = ["key_property"]
+__all__ = ["key_name", "key_property"]
 
 
 def _example_names(op: Operation) -> list[tuple[str, DocLocation]]:
@@ -59,3 +59,9 @@ def key_property(resource: Resource) -> Fact[str] | None:
                 return Fact(value=name, where=where, how=How.EXAMPLE, note=note)
     note = f"the key {{{key.value}}} names no property of the entity: it stands for the entity's id"
     return Fact(value="id", where=key.where, how=How.DEFAULT, note=note)
+
+
+def key_name(resource: Resource) -> str:
+    """The key property's name: `key_property`'s, or `id` where the pages name no key."""
+    fact = key_property(resource)
+    return "id" if fact is None else fact.value

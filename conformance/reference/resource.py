@@ -4,7 +4,7 @@
 paths without their key) or to one entity below it, written segment style (`/things/k`) or key style
 (`/things('k')`, `/things(k)`, `/things(id='k')`): a server that accepts both serves whichever the pages
 write. `Store` keeps the entities keyed by (collection path, key) where the key is the value of the
-resource's key property (`grouping.key_property`: `id` unless the pages' key names another property),
+resource's key property (`keys.key_name`: `id` unless the pages' key names another property),
 with the order they were created in. A list is served newest first in pages of `PAGE_SIZE` with an
 `@odata.nextLink` carrying a `$skiptoken` (the key the page ended at), and `$top` where the list page
 documents it. The handlers (`list_reply`, `update_reply`, `delete_reply`) answer for `ReferenceServer`.
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote
 
-from conformance.contract.grouping import key_property, resource_of
+from conformance.contract.grouping import resource_of
+from conformance.contract.keys import key_name
 from conformance.contract.kinds import strip_key
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Operation, Spec, request_schema
@@ -54,7 +55,7 @@ class Routes:
 
     def __init__(self, spec: Spec) -> None:
         self.resource = resource_of(spec)
-        self.key_name = key_property(self.resource)
+        self.key_name = key_name(self.resource)
         self.ops: dict[str, Operation] = {}
         for op in self.resource.operations:
             self.ops.setdefault(op.kind_name, op)
