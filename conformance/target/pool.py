@@ -10,12 +10,13 @@ to slow down, so no thread sends until the pause is over.
 
 A server that serves one connection at a time until the client closes it (Python's plain `HTTPServer`
 speaking HTTP/1.1, many small mocks) leaves every other connection waiting while one of the pool's idle
-keep-alive connections holds it. So when an answer is `STALL_S` late (and every `STALL_S / 2` after) and
-meanwhile at most one connection was answered, the idle connections are closed (harmless: they carry
-nothing), or, with none idle, the next one given back; when, twice, an answer waited for then comes within
-`UNBLOCKED_S`, the target was waiting on the connection closed, and the pool narrows to one attempt in
-flight and one connection for the rest of the run (`narrowed`). A busy target answering on several
-connections is left alone. Verdicts do not depend on the concurrency, so narrowing costs only time.
+keep-alive connections holds it. So when an answer is `STALL_S` late (and every `STALL_S / 2` after) and in
+the last `2 * STALL_S` (since the last close) at most one connection was answered, the idle connections are
+closed (harmless: they carry nothing), or, with none idle, the next one given back; when, twice, an answer
+waited for then comes within `UNBLOCKED_S`, the target was waiting on the connection closed, and the pool
+narrows to one attempt in flight and one connection for the rest of the run (`narrowed`). A busy target
+answering on several connections is left alone. Verdicts do not depend on the concurrency, so narrowing
+costs only time.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class Pool:
         given back: the target may be holding it."""
         now = time.monotonic()
         with self._lock:
-            since = max(now - STALL_S, self._last_close)
+            since = max(now - 2 * STALL_S, self._last_close)  # two: answers just before the stall count too
             answering = sum(1 for at in self._answered.values() if at > since)
             if answering > 1:
                 return
