@@ -95,3 +95,21 @@ def test_seed_list_and_get_pages_lint_clean():
     out, err = io.StringIO(), io.StringIO()
     assert main(["lint", *map(str, SEED[1:])], out=out, err=err) == 0, err.getvalue()
     assert "0 findings, 0 errors" in out.getvalue()
+
+
+@pytest.mark.parametrize(("fault", "status"), [(None, "pass"), ("location-collection", "fail")])
+def test_location_may_name_the_key_property_instead_of_the_id(tmp_path, fault, status):
+    """HDR-101: the seed's entity URL is /directory/outboundSharedUserProfiles/{userId}, so a Location naming
+    the new userId names the new entity; one naming neither the userId nor the id still fails."""
+    import contextlib
+    import json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["derive", *map(str, SEED), "--out", str(tmp_path / "spec")]) == 0
+        argv = ["run", "-q", "--examples", "0", "--report-dir", str(tmp_path / "r")]
+        argv += ["--spec", str(tmp_path / "spec" / "outboundSharedUserProfile.openapi.yaml")]
+        main(argv + (["--fault", fault] if fault else []))
+    report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    hdr = next(c for c in report["checks"] if c["id"] == "HDR-101")
+    assert hdr["status"] == status, hdr

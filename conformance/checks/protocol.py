@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks._resource import key_value
 from conformance.checks._support import excerpt, finding, json_object, minimal_body, status_problem
 from conformance.checks.create import created, success_body
 from conformance.contract.spec import Level, Operation
@@ -182,10 +183,13 @@ def location_header(ctx: CheckContext) -> Iterator[Finding]:
             actual="(absent)",
         )
         return
-    ident = body.get("id")
-    if isinstance(ident, str) and ident and ident not in location:
+    # The entity's URL names its key: the id, or the property the pages' key names (the seed's userId).
+    name, ident = key_value(ctx.spec, body)
+    if ident is None and name != "id":
+        name, ident = "id", body.get("id") if isinstance(body.get("id"), str) else None
+    if ident and ident not in location and quote(ident, safe="") not in location:
         yield finding(
-            f"Location {location!r} does not name the new id {ident!r}",
+            f"Location {location!r} does not name the new {name} {ident!r}",
             "response.headers.location",
             reply,
             expected=f"a URL containing {ident}",
