@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -102,6 +102,24 @@ class SigtermStop:
         self.received = True
         if first and self.armed:
             raise Terminated("the run was stopped by SIGTERM")
+
+
+def hold_sigterm() -> Callable[[], None]:
+    """Block SIGTERM in the main thread until the returned function is called (once is enough): a SIGTERM
+    that arrives meanwhile is delivered then, where the caller is ready for it. Threads started while it is
+    held keep it blocked, so the main thread gets it. Elsewhere (another thread, no `pthread_sigmask`), a
+    no-op."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return lambda: None
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    held = [True]
+
+    def release() -> None:
+        if held[0]:
+            held[0] = False
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+    return release
 
 
 @contextmanager

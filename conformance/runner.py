@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from importlib import metadata
 
 from conformance import waivers as waiving
-from conformance.budget import RunBudget, budget_spent_reason, run_budget
+from conformance.budget import RunBudget, budget_spent_reason, hold_sigterm, run_budget
 from conformance.checks import (
     BoundCheck,
     CheckContext,
@@ -318,6 +318,9 @@ def run(
     ctx = open_context(
         spec, config, base_url=base_url, token=token, seed=seed, on_case=on_case, budget=budget
     )
+    # Until the loop below is ready for a SIGTERM, it waits: the lanes start sending as soon as the schedule
+    # exists, and a SIGTERM landing before the first `try` would end the run without its reports.
+    release_sigterm = hold_sigterm()
     schedule = Schedule(
         [b.check.lane for b in checks],
         config.concurrency,
@@ -334,6 +337,7 @@ def run(
         salvage = config.concurrency > 1
         for index, bound in enumerate(checks, 1):
             try:  # Ctrl-C and SIGTERM (`budget.Terminated`) may land anywhere in here
+                release_sigterm()
                 if progress:
                     progress(Progress(index=index, total=len(checks), check=bound, result=None))
                 outcome = schedule.take(index - 1) if stopped is None else None
@@ -378,6 +382,7 @@ def run(
                 stopped = _interrupted(exc)
                 salvage = False
                 _stop(schedule, ctx.client)
+    release_sigterm()  # no check at all: nothing held it up
     results = server_failures.finalise(results, ctx, ctx.client.redactor.words, order=kept)
     results = [waiving.judge(r, waivers, today) for r in results]  # VALID-006 may have failed since
     run_notes = [budget.note, *config.notes, *ctx.client.redactor.notes()]

@@ -80,7 +80,7 @@ class Pool:
                     self._unblocked_at = self._last_close = time.monotonic()
             if keep:
                 self._idle.append(session)
-            else:
+            elif session in self._sessions:  # not when `close` already let every session go
                 self._sessions.remove(session)
         if not keep:
             session.close()
@@ -89,8 +89,7 @@ class Pool:
         """Close the connections no attempt holds; True if there were any."""
         with self._lock:
             idle, self._idle = self._idle, []
-            for session in idle:
-                self._sessions.remove(session)
+            self._sessions = [s for s in self._sessions if s not in idle]
         for session in idle:
             session.close()
         return bool(idle)
