@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -118,14 +119,18 @@ def _start_prism(spec_file: Path, cwd: Path) -> tuple[subprocess.Popen[str], str
         start_new_session=True,  # prism is node: its own process group, ended below by its id
     )
     assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    # Lines are read on a thread: prism may write several lines at once, and a select() on the pipe would
+    # then wait for more while the line that says where it listens sits in Python's buffer.
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = proc.stdout
+    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + 240  # node starts slowly on a loaded machine
     while time.monotonic() < deadline and proc.poll() is None:
-        if not sel.select(timeout=1):
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
             continue
-        line = proc.stdout.readline()
         seen.append(line)
         m = _LISTENING_RE.search(line)
         if m:
