@@ -46,6 +46,12 @@ def test_kind_rule(case):
     if "query" in expected:
         assert [f.value for f in op.query_options] == expected["query"]
         assert all(f.where.section == "Optional query parameters" for f in op.query_options)
+    if "path" in expected:
+        assert [p.value for p in op.paths] == [expected["path"]]
+    if "line_query" in expected:  # the options a request line's query string shows count as documented
+        assert [f.value for f in op.query_options] == expected["line_query"]
+        line = op.paths[0].where.line
+        assert all(f.where.section == "HTTP request" and f.where.line == line for f in op.query_options)
     if "paging" in expected:
         assert op.paging is not None
         assert op.paging.value is expected["paging"]
