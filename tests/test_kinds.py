@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conformance.contract.derive import derive_page
-from conformance.contract.kinds import key_of, strip_key
+from conformance.contract.kinds import function_segment, key_of, strip_key
 from conformance.contract.spec import How
 from conformance.errors import DocParseError
 
@@ -81,3 +81,20 @@ def test_kind_rule(case):
 def test_key_of_and_collection_path(path, key, collection):
     assert key_of(path) == key
     assert strip_key(path) == collection
+
+
+@pytest.mark.parametrize(
+    ("path", "function"),
+    [
+        ("/things/delta()", "delta()"),
+        ("/things/microsoft.graph.delta()", "microsoft.graph.delta()"),
+        ("/reports/usage(period='D7')", "usage(period='D7')"),
+        ("/sheets/{id}/cell(row=1,column=2)", "cell(row=1,column=2)"),
+        ("/things(id)", None),
+        ("/things('{id}')", None),
+        ("/things(key={id})", None),
+        ("/things/{id}/parts", None),
+    ],
+)
+def test_function_segment(path, function):
+    assert function_segment(path) == function

@@ -67,8 +67,8 @@ def query_options(ctx: PageContext) -> tuple[Fact[str], ...]:
         if not in_section(request, block.line):
             continue
         for offset, text in enumerate(block.text.split("\n")):
-            m = _REQUEST_QUERY_RE.match(text)
-            for opt in _DOLLAR_RE.finditer(m.group(1) if m else ""):
+            on_line = _REQUEST_QUERY_RE.match(text)
+            for opt in _DOLLAR_RE.finditer(on_line.group(1) if on_line else ""):
                 add(opt.group(1), block.start + offset, How.SECTION, "on the request line", block.section)
     return tuple(found.values())
 
