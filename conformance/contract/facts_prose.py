@@ -55,9 +55,11 @@ def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], st
                 paths.append(Fact(value=raw, where=where, how=How.SECTION, note=note))
     if not paths:
         other = next(
-            (ln for b in blocks for ln in b.text.split("\n") if re.match(r"^\s*[A-Z]{3,7}\s+/", ln)), ""
+            (ln for b in blocks for ln in b.text.split("\n") if re.match(r"^\s*[A-Za-z]{3,7}\s+\S", ln)), ""
         )
         what = "'HTTP request' has no request line" + (f" (found {other.strip()!r})" if other else "")
+        if _LINE_RE.match(other.upper()):
+            what += "; the method must be upper case"
         raise ctx.fail(
             blocks[0].start, what, "expected 'POST /path' (or GET, PATCH, PUT, DELETE) in the http block"
         )
