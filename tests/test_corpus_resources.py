@@ -19,6 +19,7 @@ from conformance.contract.grouping import resources
 from conformance.contract.openapi import to_openapi, write_spec_files
 from conformance.contract.pageset import combine
 from tests.corpus import CORPUS, OPS_CORPUS
+from tests.openapi_paths import path_problems
 
 _HAVE = (CORPUS / "labels.yaml").is_file() and (OPS_CORPUS / "labels.yaml").is_file()
 pytestmark = pytest.mark.skipif(not _HAVE, reason=f"corpora not found at {CORPUS} and {OPS_CORPUS}")
@@ -63,7 +64,9 @@ def test_every_ops_page_belongs_to_a_set():
 @pytest.mark.parametrize(("name", "create", "pages"), SETS, ids=[s[0] for s in SETS])
 def test_a_resource_derives_into_one_valid_document(name, create, pages):
     spec = _spec(create, pages)
-    validate(to_openapi(spec))
+    doc = to_openapi(spec)
+    validate(doc)
+    assert path_problems(doc) == []  # valid templates: distinct plain names, one key per path shape
     (res,) = resources(spec)
     assert res.kinds == ("create", "get", "list", "update", "delete")
     assert res.key is not None

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conformance.contract.derive import derive_page
-from conformance.contract.kinds import key_of, strip_key
+from conformance.contract.kinds import function_segment, key_of, strip_key
 from conformance.contract.spec import How
 from conformance.errors import DocParseError
 
@@ -46,6 +46,12 @@ def test_kind_rule(case):
     if "query" in expected:
         assert [f.value for f in op.query_options] == expected["query"]
         assert all(f.where.section == "Optional query parameters" for f in op.query_options)
+    if "path" in expected:
+        assert [p.value for p in op.paths] == [expected["path"]]
+    if "line_query" in expected:  # the options a request line's query string shows count as documented
+        assert [f.value for f in op.query_options] == expected["line_query"]
+        line = op.paths[0].where.line
+        assert all(f.where.section == "HTTP request" and f.where.line == line for f in op.query_options)
     if "paging" in expected:
         assert op.paging is not None
         assert op.paging.value is expected["paging"]
@@ -75,3 +81,20 @@ def test_kind_rule(case):
 def test_key_of_and_collection_path(path, key, collection):
     assert key_of(path) == key
     assert strip_key(path) == collection
+
+
+@pytest.mark.parametrize(
+    ("path", "function"),
+    [
+        ("/things/delta()", "delta()"),
+        ("/things/microsoft.graph.delta()", "microsoft.graph.delta()"),
+        ("/reports/usage(period='D7')", "usage(period='D7')"),
+        ("/sheets/{id}/cell(row=1,column=2)", "cell(row=1,column=2)"),
+        ("/things(id)", None),
+        ("/things('{id}')", None),
+        ("/things(key={id})", None),
+        ("/things/{id}/parts", None),
+    ],
+)
+def test_function_segment(path, function):
+    assert function_segment(path) == function

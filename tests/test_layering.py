@@ -101,7 +101,9 @@ ALLOWED: dict[str, set[str]] = {
     "contract.grouping": {"contract.kinds", "contract.spec"},  # a resource is a set of operations
     "contract.pageset": {"contract.spec"},  # several pages as one Spec
     "contract.keys": {"contract.grouping", "contract.spec"},  # the entity property a key names
-    "contract.openapi_ops": {"contract.spec"},  # get/list/update/delete as OpenAPI operation objects
+    "contract.templates": {"contract.spec"},  # OpenAPI path templates of the written paths
+    # get/list/update/delete as OpenAPI operation objects
+    "contract.openapi_ops": {"contract.kinds", "contract.spec", "contract.templates"},
     "contract.derive": {
         "contract.kinds",
         "contract.operations",
@@ -122,6 +124,7 @@ ALLOWED: dict[str, set[str]] = {
     "contract.repair": {"contract.schemas", "contract.spec"},  # valid examples for the OpenAPI file
     "contract.openapi": {
         "contract.openapi_ops",
+        "contract.templates",
         "contract.derive",
         "contract.files",
         "contract.repair",

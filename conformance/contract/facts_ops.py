@@ -1,9 +1,10 @@
 """Facts of get, list, update and delete pages: query options, paging, other success codes, entity properties.
 
-Each fact keeps its line. Query options are read from the "Optional query parameters" section only: the
+Each fact keeps its line. Query options are read from the "Optional query parameters" section: the
 OData system query options (`ODATA_OPTIONS`) its prose and example URLs name as `$name`, and a backticked
-name the prose calls an OData query parameter (`select` written without its `$`). Generic wording
-("supports the OData query parameters") names none.
+name the prose calls an OData query parameter (`select` written without its `$`); and from the query string
+of a request line of "HTTP request" (`GET /things?$filter=...`). Generic wording ("supports the OData query
+parameters") names none.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ ODATA_OPTIONS = (
 )
 _DOLLAR_RE = re.compile(r"(?<![\w$])\$([A-Za-z]+)\b")
 _BARE_RE = re.compile(r"`([A-Za-z]+)`\s+(?:OData\s+)?query\s+(?:parameter|option)", re.IGNORECASE)
+_REQUEST_QUERY_RE = re.compile(r"^\s*(?:GET|POST|PATCH|PUT|DELETE)\s+[^?\s]*\?(.*)\Z")
 _PAGING_RE = re.compile(r"(?i)@odata\.nextLink|\bnext\s+page\b|\bpaging\b|\bpaginat|\bpage\s+of\s+results\b")
 
 
@@ -40,26 +42,34 @@ def _known(name: str) -> bool:
 
 
 def query_options(ctx: PageContext) -> tuple[Fact[str], ...]:
-    """The OData query options the "Optional query parameters" section names, spelled as written, in order."""
-    rng = section_range(ctx.page, "Optional query parameters")
-    if rng is None:
-        return ()
+    """The OData query options the "Optional query parameters" section names, spelled as written, in order,
+    then those a request line's query string shows."""
     found: dict[str, Fact[str]] = {}
 
-    def add(name: str, line: int, how: How, note: str = "") -> None:
+    def add(name: str, line: int, how: How, note: str = "", section: str = "") -> None:
         if _known(name) and f"${name}".casefold() not in {k.casefold() for k in found}:
-            found[f"${name}"] = Fact(value=f"${name}", where=ctx.loc(line, rng[2]), how=how, note=note)
+            where = ctx.loc(line, section or (rng[2] if rng else ""))
+            found[f"${name}"] = Fact(value=f"${name}", where=where, how=how, note=note)
 
+    rng = section_range(ctx.page, "Optional query parameters")
     items: list[tuple[int, str, bool]] = [(p.line, p.text, False) for p in ctx.page.paragraphs]
     items += [(b.start, b.text, True) for b in ctx.page.blocks]
     for line, text, is_block in sorted(items, key=lambda item: item[0]):
-        if not in_section(rng, line):
+        if rng is None or not in_section(rng, line):
             continue
         for m in _DOLLAR_RE.finditer(text):
             add(m.group(1), line, How.EXAMPLE if is_block else How.PROSE)
         if not is_block:
             for m in _BARE_RE.finditer(text):
                 add(m.group(1), line, How.PROSE, note=f"written without its $: `{m.group(1)}`")
+    request = section_range(ctx.page, "HTTP request")
+    for block in ctx.page.blocks if request is not None else ():
+        if not in_section(request, block.line):
+            continue
+        for offset, text in enumerate(block.text.split("\n")):
+            on_line = _REQUEST_QUERY_RE.match(text)
+            for opt in _DOLLAR_RE.finditer(on_line.group(1) if on_line else ""):
+                add(opt.group(1), block.start + offset, How.SECTION, "on the request line", block.section)
     return tuple(found.values())
 
 

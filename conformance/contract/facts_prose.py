@@ -1,4 +1,7 @@
-"""Facts the page states in its text: the request line (method and paths)."""
+"""Facts the page states in its text: the request line (method and paths).
+
+A path ends at its query string: `GET /things/{id}?$select=a,b` documents the path `/things/{id}` (the
+query options the line shows count as documented ones, `facts_ops.query_options`)."""
 
 from __future__ import annotations
 
@@ -42,16 +45,21 @@ def request_line(ctx: PageContext) -> tuple[Fact[str], tuple[Fact[str], ...], st
             elif re.match(r"(?i)^/(beta|v1\.0)/", raw):
                 version = version or raw.split("/")[1].lower()
                 raw = "/" + raw.split("/", 2)[2]
+            raw, _, query = raw.partition("?")  # a query string is not part of the path
+            raw = raw.strip()
             if not raw.startswith("/"):
                 raw = "/" + raw
             where = ctx.loc(block.start + offset, block.section)
+            note = f"the request line's query '?{query.strip()}' is not part of the path" if query else ""
             if all(p.value != raw for p in paths):
-                paths.append(Fact(value=raw, where=where, how=How.SECTION))
+                paths.append(Fact(value=raw, where=where, how=How.SECTION, note=note))
     if not paths:
         other = next(
-            (ln for b in blocks for ln in b.text.split("\n") if re.match(r"^\s*[A-Z]{3,7}\s+/", ln)), ""
+            (ln for b in blocks for ln in b.text.split("\n") if re.match(r"^\s*[A-Za-z]{3,7}\s+\S", ln)), ""
         )
         what = "'HTTP request' has no request line" + (f" (found {other.strip()!r})" if other else "")
+        if _LINE_RE.match(other.upper()):
+            what += "; the method must be upper case"
         raise ctx.fail(
             blocks[0].start, what, "expected 'POST /path' (or GET, PATCH, PUT, DELETE) in the http block"
         )

@@ -13,6 +13,11 @@ The rule reads three pieces of evidence on the page, in this order, and never th
 
 The kinds, decided in this order:
 
+- A path with a segment that **calls an OData function** is not derived, whatever the method: a segment
+  ending in `(...)` whose parentheses hold no key: empty (`/things/delta()`), several arguments
+  (`(a=1,b=2)`), or a literal value without a placeholder (`(period='D7')`). A key is a placeholder
+  (`('{id}')`, `(key={id})`) or one bare name (`(id)`).
+
 - `DELETE` on a path that ends in a key is a **delete**; any other DELETE (`.../$ref`, a whole collection)
   is not a page this harness derives.
 - `PATCH` or `PUT` is an **update**; its key is the path's (a singleton such as `/me/settings` has none).
@@ -34,7 +39,15 @@ from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, in_section, section_range
 from conformance.contract.spec import Fact, How
 
-__all__ = ["KINDS", "KindDecision", "decide_kind", "key_of", "response_prose", "strip_key"]
+__all__ = [
+    "KINDS",
+    "KindDecision",
+    "decide_kind",
+    "function_segment",
+    "key_of",
+    "response_prose",
+    "strip_key",
+]
 
 KINDS = ("create", "get", "list", "update", "delete")
 
@@ -93,6 +106,21 @@ def response_prose(ctx: PageContext) -> list[tuple[int, str]]:
     return out
 
 
+_BARE_ARG_RE = re.compile(r"^\s*(?:[A-Za-z_][\w-]*\s*=\s*)?[A-Za-z_][\w-]*\s*\Z")
+
+
+def function_segment(path: str) -> str | None:
+    """The first segment of `path` that calls an OData function (parentheses holding no key), else None."""
+    for segment in path.split("/"):
+        segment = segment.strip()
+        if "(" not in segment or not segment.endswith(")"):
+            continue
+        inner = segment[segment.index("(") + 1 : -1]
+        if not inner.strip() or "," in inner or ("{" not in inner and not _BARE_ARG_RE.match(inner)):
+            return segment
+    return None
+
+
 def _follows_key(path: str) -> bool:
     head = path.rstrip("/").rsplit("/", 1)[0]
     return key_of(head) is not None if head else False
@@ -110,6 +138,15 @@ def decide_kind(ctx: PageContext, method: Fact[str], paths: tuple[Fact[str], ...
     def kind(value: str, where: Fact[str] = first, note: str = "") -> KindDecision:
         fact = Fact(value=value, where=where.where, how=How.SECTION, note=note)
         return KindDecision(kind=fact, key=key)
+
+    function = function_segment(first.value)
+    if function is not None:
+        raise ctx.fail(
+            first.where.line,
+            f"'{line}': segment '{function}' calls an OData function, not a create, get, list, update or "
+            "delete of an entity",
+            "expected a page with 'GET /things/{id}' or another CRUD request line; functions are not derived",
+        )
 
     if verb == "DELETE":
         if key is None:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from conformance.contract.files import InputFileError, read_text
-from conformance.contract.openapi_ops import ERROR_SCHEMA_NAME, add_other_operations
+from conformance.contract.openapi_ops import ERROR_SCHEMA_NAME, add_other_operations, path_parameters
 from conformance.contract.openapi_ops import error_response as _error_response
 from conformance.contract.repair import INVALID_EXAMPLES_KEY, split_examples
 from conformance.contract.spec import (
@@ -38,6 +38,7 @@ from conformance.contract.spec import (
     spec_from_json,
 )
 from conformance.contract.specfile import inline_refs, parse_yaml, refuse_outside_refs
+from conformance.contract.templates import path_templates
 from conformance.errors import SpecError
 
 OPENAPI_VERSION = "3.1.0"
@@ -289,18 +290,10 @@ def _create_paths(spec: Spec) -> tuple[dict[str, JSON], dict[str, JSON]]:
     headers = _headers(op)
 
     paths: dict[str, JSON] = {}
+    templates = path_templates(spec)
     for i, path_fact in enumerate(op.paths):
-        template = path_fact.value if path_fact.value.startswith("/") else "/" + path_fact.value
-        params: list[dict[str, JSON]] = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "minLength": 1},
-                "x-doc": path_fact.where.cite(),
-            }
-            for name in dict.fromkeys(_PLACEHOLDER_RE.findall(template))
-        ]
+        template = templates[path_fact.value].path
+        params = path_parameters(templates[path_fact.value], path_fact.where.cite())
         operation: dict[str, JSON] = {
             "operationId": _operation_id(spec, i),
             "summary": op.title,

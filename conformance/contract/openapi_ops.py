@@ -4,7 +4,7 @@ Each kind renders as its page says: a get is `GET` answering `200` with the enti
 `200` with a collection (`value`, `@odata.nextLink` where the page speaks of paging) and the query options the
 page names, an update `PATCH` (or `PUT`) with the updatable properties as its body, answering `204` or `200`
 with the entity or both, a delete `DELETE` answering `204`. Every object carries `x-doc`, its doc line;
-the key path parameter is marked `x-key: true`.
+the key path parameter is marked `x-key: true`. Paths are OpenAPI templates (`templates.path_templates`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import copy
 import re
 from collections.abc import Callable
 
+from conformance.contract.kinds import key_of
 from conformance.contract.spec import (
     JSON,
     Fact,
@@ -22,13 +23,19 @@ from conformance.contract.spec import (
     entity_schema,
     request_schema,
 )
+from conformance.contract.templates import Template, path_templates
 
-__all__ = ["ERROR_SCHEMA_NAME", "add_other_operations", "error_response", "other_operation_objects"]
+__all__ = [
+    "ERROR_SCHEMA_NAME",
+    "add_other_operations",
+    "error_response",
+    "other_operation_objects",
+    "path_parameters",
+]
 
 ERROR_SCHEMA_NAME = "graph.error"
 NOT_ON_PAGE = "Microsoft Graph error responses (not on the page)"
 
-_PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
 _FILE_SAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
 _QUERY_SCHEMAS: dict[str, dict[str, JSON]] = {
     "$top": {"type": "integer", "minimum": 0},
@@ -82,8 +89,31 @@ def _responses(op: Operation, component: str, auth_cite: str) -> dict[str, JSON]
     return out
 
 
+def path_parameters(written: Template, cite: str) -> list[dict[str, JSON]]:
+    """The path parameters of a template, each citing its path's line (`x-written`: the page's placeholder
+    where the template renamed it)."""
+    params: list[dict[str, JSON]] = []
+    for name, text in dict(zip(written.names, written.written, strict=True)).items():
+        param: dict[str, JSON] = {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1},
+            "x-doc": cite,
+        }
+        if text != f"{{{name}}}":
+            param["x-written"] = text
+        params.append(param)
+    return params
+
+
 def other_operation_objects(
-    op: Operation, index: int, headers: list[dict[str, JSON]], auth: bool, auth_cite: str
+    op: Operation,
+    index: int,
+    headers: list[dict[str, JSON]],
+    auth: bool,
+    auth_cite: str,
+    templates: dict[str, Template],
 ) -> tuple[list[tuple[str, str, dict[str, JSON]]], dict[str, JSON]]:
     """([(path template, method, operation object)], components) of a get, list, update or delete.
     `index` numbers operations of one kind and resource (`getGroup`, `getGroup_2`)."""
@@ -108,21 +138,14 @@ def other_operation_objects(
         components[request_component] = body
     objects: list[tuple[str, str, dict[str, JSON]]] = []
     for i, path_fact in enumerate(op.paths):
-        template = path_fact.value if path_fact.value.startswith("/") else "/" + path_fact.value
-        key = op.key.value if op.key is not None else None
-        params: list[dict[str, JSON]] = []
-        for name in dict.fromkeys(_PLACEHOLDER_RE.findall(template)):
-            param: dict[str, JSON] = {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "minLength": 1},
-                "x-doc": path_fact.where.cite(),
-            }
-            if name == key:
+        written = templates[path_fact.value]
+        template = written.path
+        key = key_of(template) if op.key is not None else None
+        params = path_parameters(written, path_fact.where.cite())
+        for param in params:
+            if param["name"] == key:
                 param["x-key"] = True
                 param["description"] = f"The key of the {op.resource}"
-            params.append(param)
         params += [_query_parameter(q) for q in op.query_options]
         obj: dict[str, JSON] = {
             "operationId": base if index + i == 0 else f"{base}_{index + i + 1}",
@@ -157,12 +180,15 @@ def add_other_operations(
     page documenting the same method on the same path (an update per derived type) becomes a variant of
     the first: its body joins the request schema's `anyOf`, its page is cited under `x-variants`."""
     taken = {o.get("operationId") for item in paths.values() for o in item.values()}
+    templates = path_templates(spec)
     for other in spec.operations:
         if other.kind is None:
             continue
         auth = next((h for h in other.headers if h.name.casefold() == "authorization"), None)
         auth_cite = auth.where.cite() if auth is not None else NOT_ON_PAGE
-        objects, components = other_operation_objects(other, 0, headers(other), auth is not None, auth_cite)
+        objects, components = other_operation_objects(
+            other, 0, headers(other), auth is not None, auth_cite, templates
+        )
         renamed: dict[str, str] = {}
         for name, schema in components.items():
             final, n = name, 1
