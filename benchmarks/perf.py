@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         # ---- latency: concurrency 1 vs the default behind a slow link
         concurrency = has_concurrency()
         for latency_ms in (50,) if args.quick else (50, 200):
-            with LatencyProxy(port, latency_ms / 1000) as proxy:
+            with LatencyProxy(f"http://127.0.0.1:{port}", latency_ms / 1000) as proxy:
                 target = ["run", "-q", "--target", proxy.url, "--token", token, "--seed", str(SEED)]
                 target += ["--format", "json", "--examples", "0" if args.quick else "25"]
                 one_dir, dflt_dir = tempfile.mkdtemp(dir=scratch.name), tempfile.mkdtemp(dir=scratch.name)
