@@ -321,13 +321,17 @@ def run(
     # Until the loop below is ready for a SIGTERM, it waits: the lanes start sending as soon as the schedule
     # exists, and a SIGTERM landing before the first `try` would end the run without its reports.
     release_sigterm = hold_sigterm()
-    schedule = Schedule(
-        [b.check.lane for b in checks],
-        config.concurrency,
-        lambda i: _attempt(checks[i], ctx),
-        lambda: _Outcome(result=None, client=ctx.client),
-        last={b.check.lane for b in checks if b.check.last and b.check.lane and not b.skip_reason},
-    )
+    try:
+        schedule = Schedule(
+            [b.check.lane for b in checks],
+            config.concurrency,
+            lambda i: _attempt(checks[i], ctx),
+            lambda: _Outcome(result=None, client=ctx.client),
+            last={b.check.lane for b in checks if b.check.last and b.check.lane and not b.skip_reason},
+        )
+    except BaseException:  # no run loop to take a held SIGTERM: let it through now
+        release_sigterm()
+        raise
     kept: list[str] = []  # the checks whose results stand (in order), for VALID-006's run-wide rule
     with ctx.client, closing(schedule):
         stopped: str | None = None
