@@ -4,6 +4,7 @@ requests and how an answer's entities are read. The rules themselves, and why, a
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -61,9 +62,11 @@ def documents(kind: str, option: str) -> Callable[[Spec], str | None]:
 def any_documented(spec: Spec) -> str | None:
     rules = (documents("list", "$top"), documents("get", "$select"), documents("list", "$select"))
     reasons = [rule(spec) for rule in (*rules, documents("list", "$filter"))]
+    if any(r is None for r in reasons):
+        return None
     return (
-        None if any(r is None for r in reasons) else "the get and list pages name no $top, $select or $filter"
-    )
+        needing("get")(spec) and needing("list")(spec)
+    ) or "the get and list pages name no $top, $select or $filter"
 
 
 def documented_names(spec: Spec) -> set[str]:
@@ -209,9 +212,11 @@ def filter_walk(ctx: CheckContext) -> tuple[str, Walk]:
     key, wanted = key_name(resource(ctx.spec)), objects(ctx)[0][1]
 
     def judge(reply: Reply, members: list[JSON]) -> Finding | None:
-        wrong = next((m for m in members if not isinstance(m, dict) or m.get(name) != value), None)
-        if wrong is None:
+        bad = [m for m in members if not isinstance(m, dict) or m.get(name) != value]
+        if not bad:
             return None
+        # the first in a fixed order, so the words are the same whatever order the target lists them in
+        wrong = min(bad, key=lambda m: json.dumps(m, sort_keys=True, default=str))
         shown = excerpt(wrong.get(name)) if isinstance(wrong, dict) and name in wrong else "(absent)"
         return finding(
             f"GET with $filter={expression} answered a member whose {name} is {shown}: the filter was "

@@ -259,6 +259,12 @@ _FAULTS = (
         "select-ignored", "MUST", "$select is ignored on the get and the list: every property comes", "select"
     ),
     _f("select-unknown-500", "MUST", "500 for a $select naming a property the type does not have", "select"),
+    _f(
+        "query-error-bare",
+        "SHOULD",
+        "a refused query option ($top=-1, an unknown $select property) answers 400 with no error body",
+        "top",
+    ),
     _f("filter-ignored", "MUST", "$filter is ignored: the list holds every object", "filter"),
     _f(
         "update-ignores-last-property",

@@ -32,6 +32,13 @@ def documented_names(server: ReferenceServer) -> set[str]:
     return {p.name for op in server.routes.resource.operations for p in op.properties}
 
 
+def refusal(server: ReferenceServer, mode: _Mode, req: Request, message: str) -> Reply:
+    """The 400 refusing a query option: an OData error (the `query-error-bare` fault leaves it out)."""
+    if mode.on("query-error-bare"):
+        return server.bare_reply(mode, req, 400)
+    return server.error(mode, req, 400, "BadRequest", message)
+
+
 def _option(req: Request, name: str) -> str | None:
     query = parse_qs(req.query, keep_blank_values=True)
     values = query.get(name)
@@ -55,13 +62,8 @@ def selection(
         if mode.on("select-unknown-500"):
             return Reply(500, [("Content-Type", "text/plain")], b"KeyError: " + unknown.encode()[:100])
         if not mode.on("select-unknown-ignored"):
-            return server.error(
-                mode,
-                req,
-                400,
-                "BadRequest",
-                f"Could not find a property named '{unknown[:100]}' on the type.",
-            )
+            message = f"Could not find a property named '{unknown[:100]}' on the type."
+            return refusal(server, mode, req, message)
     keep = set(names)
     if mode.on("select-keeps-key") or mode.on("select-unknown-ignored"):
         keep |= {"id", server.routes.key_name}
@@ -78,11 +80,9 @@ def filtering(
         return None
     m = _EQ_RE.match(raw)
     if mode.on("filter-400") or m is None or m.group(1) not in documented_names(server):
-        return server.error(
-            mode, req, 400, "BadRequest", "The filter is not supported: only 'property eq 'text'' is."
-        )
+        return refusal(server, mode, req, "The filter is not supported: only 'property eq 'text'' is.")
     name, value = m.group(1), m.group(2).replace("''", "'")
     return lambda entity: entity.get(name) == value
 
 
-__all__ = ["documented_names", "documents", "filtering", "selection"]
+__all__ = ["documented_names", "documents", "filtering", "refusal", "selection"]

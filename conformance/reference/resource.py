@@ -179,7 +179,7 @@ def list_reply(server: ReferenceServer, mode: _Mode, req: Request, collection: s
     if raw_top is not None and server.routes.documents_top and not mode.on("top-ignored"):
         if not raw_top.isascii() or not raw_top.isdigit():
             if not mode.on("top-invalid-ignored"):
-                return server.error(mode, req, 400, "BadRequest", "$top must be a non-negative integer.")
+                return queries.refusal(server, mode, req, "$top must be a non-negative integer.")
         elif raw_top == "1" or not mode.on("top-only-one"):
             top = int(raw_top)
     listing = server.routes.ops.get("list")
