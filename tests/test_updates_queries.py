@@ -11,6 +11,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +19,8 @@ import pytest
 from conformance.checks import bind
 from conformance.checks._queries import REQUESTS as QUERY_REQUESTS
 from conformance.checks._queries import TOP_BOUND, UNKNOWN, select_sets, top_values
-from conformance.checks.updates import NEGATIVE, REQUESTS as UPDATE_REQUESTS, negative_bodies, updatable
+from conformance.checks.updates import NEGATIVE, negative_bodies, updatable
+from conformance.checks.updates import REQUESTS as UPDATE_REQUESTS
 from conformance.config import Config
 from conformance.contract.derive import derive_page, derive_text
 from conformance.contract.pageset import combine
@@ -63,9 +65,8 @@ def _line(name: str, line: int) -> str:
 
 def test_each_check_cites_the_line_of_its_own_page(gadget):
     where = {b.check.id: b.info.doc for b in bind(gadget)}
-    assert where["UPD-001"].file == "gadget-change.md" and "204 No Content" in _line(
-        "gadget-change.md", where["UPD-001"].line
-    )
+    assert where["UPD-001"].file == "gadget-change.md"
+    assert "204 No Content" in _line("gadget-change.md", where["UPD-001"].line)
     assert _line("gadget-change.md", where["UPD-002"].line).startswith("| color |")  # the table's first row
     for check_id, page, option in (
         ("QRY-001", "gadget-all.md", "$top"),
@@ -78,15 +79,16 @@ def test_each_check_cites_the_line_of_its_own_page(gadget):
     ):
         assert where[check_id].file == page, check_id
         assert option in _line(page, where[check_id].line), check_id
-    assert where["UPD-101"] is None and where["QRY-101"] is None  # a standard's requirement
+    assert where["UPD-101"] is None
+    assert where["QRY-101"] is None
 
 
 def test_the_seed_alone_only_adds_skips_with_reasons():
     bound = {b.check.id: b for b in bind(SEED_SPEC)}
     for check_id in NEW:
-        assert bound[check_id].skip_reason and "the pages document no" in bound[check_id].skip_reason, (
-            check_id
-        )
+        reason = bound[check_id].skip_reason
+        assert reason, check_id
+        assert "the pages document no" in reason, check_id
 
 
 def test_an_option_the_page_does_not_name_is_skipped_with_the_reason(gadget):
@@ -116,13 +118,16 @@ def test_an_update_page_of_read_only_properties_gives_nothing_to_send(gadget):
 
 def test_values_are_drawn_from_the_seed(gadget):
     assert top_values(5) == top_values(5)
-    assert all(1 <= n <= TOP_BOUND for n in top_values(5)) and len(set(top_values(5))) == 2
+    assert all(1 <= n <= TOP_BOUND for n in top_values(5))
+    assert len(set(top_values(5))) == 2
     assert select_sets(gadget, "get", 5) == select_sets(gadget, "get", 5)
     assert len(select_sets(gadget, "get", 5)[0]) == 1  # one name first: the selection that leaves most out
     update = updatable(gadget)
-    assert update is not None and {p.name for p in update.properties} == {"color", "size"}
+    assert update is not None
+    assert {p.name for p in update.properties} == {"color", "size"}
     first = negative_bodies(update, 5)
-    assert first == negative_bodies(update, 5) and 1 <= len(first) <= NEGATIVE
+    assert first == negative_bodies(update, 5)
+    assert 1 <= len(first) <= NEGATIVE
     assert {tuple(b) for _label, b in first} == {("color",), ("size",)}  # one per property first
     seeds = {json.dumps(negative_bodies(update, s)) for s in range(8)}
     assert len(seeds) > 1  # another seed, other cases
@@ -140,7 +145,8 @@ def test_read_only_properties_and_the_key_are_never_sent(gadget):
     )
     spec = combine([*(derive_page(p) for p in GADGET[:3]), derive_text(change, "gadget-change.md")])
     update = updatable(spec)
-    assert update is not None and [p.name for p in update.properties] == ["color", "size"]
+    assert update is not None
+    assert [p.name for p in update.properties] == ["color", "size"]
 
 
 # ---------------------------------------------------------------- the reference and its request cap
@@ -194,7 +200,7 @@ def test_a_failing_update_is_shrunk_and_names_the_seed(gadget):
     assert upd.findings[0].evidence.seed == 7
 
 
-# ---------------------------------------------------------------- an independent legal server, and a broken twin
+# ------------------------------------------------ an independent legal server and its broken twin
 
 
 class _Gadgets(BaseHTTPRequestHandler):
@@ -203,7 +209,7 @@ class _Gadgets(BaseHTTPRequestHandler):
     $select answered with the id alone. `broken` makes it store mistyped updates and ignore $top."""
 
     protocol_version = "HTTP/1.1"
-    store: dict[str, dict] = {}
+    store: ClassVar[dict[str, dict]] = {}
     broken = False
 
     def log_message(self, *args):
@@ -259,7 +265,8 @@ class _Gadgets(BaseHTTPRequestHandler):
         if create and not isinstance(body.get("color"), str):
             return False
         return all(
-            n in types and (v is None and n == "size" or isinstance(v, types[n]) and not isinstance(v, bool))
+            n in types
+            and ((v is None and n == "size") or (isinstance(v, types[n]) and not isinstance(v, bool)))
             for n, v in body.items()
             if not n.startswith("@")
         )
