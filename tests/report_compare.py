@@ -22,9 +22,12 @@ _TIMES = {"duration_s", "elapsed_s", "started_at", "finished_at"}
 _SETTINGS = {"concurrency", "report_dir"}  # the settings compared runs differ in on purpose
 
 
-def comparable(run: RunResult, *, counted: bool = False) -> Any:
+def comparable(run: RunResult, *, counted: bool = False, listed: bool = False) -> Any:
     """`run`'s report.json with timings, the target's port, the ids it made up (GUIDs, opaque strings)
-    and HTTP dates replaced by fixed text. `counted`: the target numbers what it creates in the order
+    and HTTP dates replaced by fixed text. `listed`: the report quotes a whole collection, whose members
+    the target lists in the order they were created (at concurrency 8, the order requests arrived): each
+    quoted body's `value` is compared as a sorted list (a body cut short, as "<a list>"). `counted`: the
+    target numbers what it creates in the order
     requests arrive, so every number in a text is replaced too (requests sent at the same time arrive in
     any order, and so get other numbers; the report's structure, statuses and order still compare)."""
     out = io.StringIO()
@@ -32,7 +35,25 @@ def comparable(run: RunResult, *, counted: bool = False) -> Any:
     report = json.loads(out.getvalue())
     ids = sorted(_made_up_ids(report), key=len, reverse=True)
     scrubbed = _scrub(report, ids)
+    if listed:
+        scrubbed = _sorted_lists(scrubbed)
     return _numbers(scrubbed) if counted else scrubbed
+
+
+def _sorted_lists(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_lists(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sorted_lists(v) for v in value]
+    if key == "body" and isinstance(value, str) and '"value"' in value:
+        try:
+            body = json.loads(value)
+        except ValueError:
+            return "<a list>"
+        if isinstance(body, dict) and isinstance(body.get("value"), list):
+            body["value"] = sorted(body["value"], key=lambda m: json.dumps(m, sort_keys=True))
+            return json.dumps(body, sort_keys=True)
+    return value
 
 
 def _numbers(value: Any) -> Any:

@@ -50,7 +50,12 @@ def test_every_check_binds_to_the_seed_and_cites_a_source(seed):
 # The lifecycle checks (LIFE-*) judge get, list, update and delete pages, which the seed does not hold: they
 # are skipped and cite no line of it; tests/test_lifecycle.py and the kill matrix prove them on
 # tests/cases/resource/.
-LIFE = {f"LIFE-00{i}" for i in range(1, 9)} | {"LIFE-101"}
+# So do the generated update bodies (UPD-*) and the query options (QRY-*): tests/test_updates_queries.py.
+LIFE = (
+    {f"LIFE-00{i}" for i in range(1, 9)}
+    | {"LIFE-101", "UPD-001", "UPD-002", "UPD-101", "QRY-101"}
+    | {f"QRY-00{i}" for i in range(1, 8)}
+)
 NOT_ON_THE_SEED_PAGE = LIFE
 NOT_ON_THE_SEED = {"ALT-001", "ALT-002"} | LIFE
 

@@ -231,6 +231,8 @@ def catalogue() -> list[Check]:
         fuzz,
         lifecycle,
         protocol,
+        queries,
+        updates,
         validation,
     )
 

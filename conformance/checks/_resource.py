@@ -10,13 +10,13 @@ its base path, at most `MAX_PAGES` pages, and never twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin, urlsplit
 
-from conformance.checks._support import excerpt, finding, json_object, non_null, status_problem
-from conformance.checks.judgement import same_key
+from conformance.checks._support import excerpt, finding, json_object, non_null, same_value, status_problem
+from conformance.checks.judgement import omitted_null_is_legal, same_key
 from conformance.contract.grouping import Resource, resource_of
 from conformance.contract.keys import key_name
 from conformance.contract.spec import JSON, Operation, Property, Spec
@@ -136,6 +136,35 @@ def update_body(
     return {p.name: changed_value(ctx, p, before.get(p.name)) for p in chosen}
 
 
+def unchanged_findings(
+    create: Operation, before: dict[str, JSON], sent: dict[str, JSON], got: dict[str, JSON], reply: Reply
+) -> Iterator[Finding]:
+    """One Finding per property the object had (`before`) that an update did not send and `got` no longer
+    shows as it was; server-owned (read-only) and undeclared properties may change, a null may be omitted."""
+    for name, old in before.items():
+        prop = create.property(name)
+        if name in sent or name.startswith("@") or prop is None or prop.read_only:
+            continue
+        if name not in got:
+            if old is None or omitted_null_is_legal(prop, old):
+                continue
+            message, actual = (
+                f"{name} was {excerpt(old)} and is missing after an update that did not send it",
+                "(absent)",
+            )
+        elif not same_value(old, got[name], prop.schema):
+            message = (
+                f"{name} changed from {excerpt(old)} to {excerpt(got[name])} though the update did not "
+                "send it"
+            )
+            actual = excerpt(got[name])
+        else:
+            continue
+        yield finding(
+            message, f"response.body/{name}", reply, expected=excerpt(old), actual=actual, input=sent
+        )
+
+
 # -- a list, page by page ---------------------------------------------------------------------------
 
 
@@ -150,10 +179,18 @@ class Walk:
 
 
 def walk_list(
-    ctx: CheckContext, op: Operation, path: str, name: str, value: str, *, stop_when_found: bool = True
+    ctx: CheckContext,
+    op: Operation,
+    path: str,
+    name: str,
+    value: str,
+    *,
+    stop_when_found: bool = True,
+    on_page: Callable[[Reply, list[JSON]], Finding | None] | None = None,
 ) -> Walk:
     """GET `path` and the pages its `@odata.nextLink`s name, looking for the member whose `name` is
-    `value` (stopping at the page that holds it unless told not to)."""
+    `value` (stopping at the page that holds it unless told not to). `on_page` judges each page's
+    members; the first problem it names ends the walk."""
     walk = Walk()
     seen: dict[str, int] = {}
     current = path
@@ -179,6 +216,10 @@ def walk_list(
                 actual=excerpt(members) if "value" in body else "(absent)",
             )
             return walk
+        if on_page is not None:
+            walk.problem = on_page(reply, members)
+            if walk.problem is not None:
+                return walk
         if walk.found is None and any(isinstance(m, dict) and same_key(m.get(name), value) for m in members):
             walk.found = reply
         link = body.get("@odata.nextLink")
@@ -255,6 +296,7 @@ __all__ = [
     "needing",
     "operation",
     "resource",
+    "unchanged_findings",
     "update_body",
     "walk_list",
 ]

@@ -54,7 +54,8 @@ class DocRef:
 
     `field` names an `Operation` field ("success_status", "odata_type", "id_format", "examples", ...);
     `property` a property's row and `required_property` the first required property's row;
-    `header` a header's row; `section`/`anchor` a landmark. `kind` names the page of another operation
+    `header` a header's row; `first_property` the request-body table's first row; `section`/`anchor` a
+    landmark. `kind` names the page of another operation
     of the resource ("get", "list", "update", "delete"): the fact is looked up on that page's operation
     (a page set's `Spec.others`), and `option` names one of its query options' line ("$top").
     """
@@ -67,6 +68,7 @@ class DocRef:
     anchor: str = ""
     kind: str | None = None
     option: str | None = None
+    first_property: bool = False
 
 
 def defect(ref: DocRef) -> str | None:
@@ -79,6 +81,7 @@ def defect(ref: DocRef) -> str | None:
             ("required_property", ref.required_property),
             ("header", ref.header is not None),
             ("option", ref.option is not None),
+            ("first_property", ref.first_property),
         )
         if named
     ]
@@ -129,6 +132,8 @@ def _fact(ref: DocRef, op: Operation) -> tuple[DocLocation, Fact[Any] | None] | 
         wanted = ref.option.casefold()
         option = next((o for o in op.query_options if o.value.casefold() == wanted), None)
         return (option.where, option) if option is not None else None
+    if ref.first_property:
+        return (op.properties[0].where, None) if op.properties else None
     if ref.property is not None or ref.required_property:
         prop = op.property(ref.property) if ref.property else (op.required[0] if op.required else None)
         return (prop.required.where, prop.required) if prop is not None else None

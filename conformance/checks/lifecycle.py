@@ -18,6 +18,7 @@ from conformance.checks._resource import (
     key_value,
     needing,
     operation,
+    unchanged_findings,
     update_body,
     walk_list,
 )
@@ -31,7 +32,7 @@ from conformance.checks._support import (
     same_value,
     status_problem,
 )
-from conformance.checks.judgement import omitted_null_is_legal, proper_error_body, same_key
+from conformance.checks.judgement import proper_error_body, same_key
 from conformance.contract.spec import JSON, Level, Operation, Spec
 from conformance.results import Finding
 
@@ -261,28 +262,7 @@ def update_read_back(ctx: CheckContext) -> Iterator[Finding]:
         yield problem  # type: ignore[misc]
         return
     yield from echo_findings(update, sent, got, after)
-    for name, old in before.items():
-        prop = ctx.op.property(name)
-        if name in sent or name.startswith("@") or prop is None or prop.read_only:
-            continue
-        if name not in got:
-            if old is None or omitted_null_is_legal(prop, old):
-                continue
-            message, actual = (
-                f"{name} was {excerpt(old)} and is missing after an update that did not send it",
-                "(absent)",
-            )
-        elif not same_value(old, got[name], prop.schema):
-            message = (
-                f"{name} changed from {excerpt(old)} to {excerpt(got[name])} though the update did not "
-                "send it"
-            )
-            actual = excerpt(got[name])
-        else:
-            continue
-        yield finding(
-            message, f"response.body/{name}", after, expected=excerpt(old), actual=actual, input=sent
-        )
+    yield from unchanged_findings(ctx.op, before, sent, got, after)
     yield from _same_as_created(ctx.op, before, got, after)
 
 

@@ -50,8 +50,10 @@ NEEDS = {
     "delete": "a delete page for the create's resource",
     "update-either": "an update page that allows 204 or 200 with the object",
     "top": "a list page that names $top among its query options",
+    "select": "a get or list page that names $select among its query options",
+    "filter": "a list page that names $filter among its query options",
 }
-RESOURCE_NEEDS = frozenset({"get", "list", "update", "delete", "update-either", "top"})
+RESOURCE_NEEDS = frozenset({"get", "list", "update", "delete", "update-either", "top", "select", "filter"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +248,40 @@ _FAULTS = (
     _f(
         "top-ignored", "MUST", "a list ignores $top although the list page documents it (pages of two)", "top"
     ),
+    _f(
+        "top-only-one",
+        "MUST",
+        "$top is honoured when it is 1 (a first-item code path) and ignored for any larger value",
+        "top",
+    ),
+    _f("top-invalid-ignored", "MUST", "a $top that is not a non-negative integer is ignored (200)", "top"),
+    _f(
+        "select-ignored", "MUST", "$select is ignored on the get and the list: every property comes", "select"
+    ),
+    _f("select-unknown-500", "MUST", "500 for a $select naming a property the type does not have", "select"),
+    _f(
+        "query-error-bare",
+        "SHOULD",
+        "a refused query option ($top=-1, an unknown $select property) answers 400 with no error body",
+        "top",
+    ),
+    _f("filter-ignored", "MUST", "$filter is ignored: the list holds every object", "filter"),
+    _f(
+        "update-ignores-last-property",
+        "MUST",
+        "an update answers success but does not store the last property the update page lists",
+        "update",
+        "get",
+    ),
+    _f("update-accepts-mistyped", "MUST", "an update stores values of the wrong type or format", "update"),
+    _f(
+        "update-refusal-applies",
+        "MUST",
+        "an update refused with 400 (a mistyped value) is stored all the same",
+        "update",
+        "get",
+    ),
+    _f("update-error-bare", "SHOULD", "a refused update answers 400 with no error body", "update"),
     _f("unknown-id-200", "MUST", "GET of an id that never existed answers 200 with an object", "get"),
     _f("unknown-id-500", "MUST", "GET of an id that never existed answers 500", "get"),
     _f(
@@ -285,6 +321,17 @@ _VARIATIONS = (
         "update-either",
     ),
     _v("key-style-urls", "Location names the new object in key style: /things('id')"),
+    _v(
+        "filter-400",
+        "$filter is refused with 400 and an OData error, as for a property it cannot filter on",
+        "filter",
+    ),
+    _v("select-keeps-key", "answers to $select always hold the id and the key as well", "select"),
+    _v(
+        "select-unknown-ignored",
+        "an unknown $select property is answered 200 with the key and annotations only (an open type)",
+        "select",
+    ),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _FAULTS}
@@ -375,16 +422,22 @@ def _update_either(spec: Spec) -> bool:
     )
 
 
+def _option(spec: Spec, kinds: tuple[str, ...], option: str) -> bool:
+    return any(
+        op.kind_name in kinds and any(o.value.casefold() == option for o in op.query_options)
+        for op in spec.others
+    )
+
+
 _HAS_RESOURCE: dict[str, Callable[[Spec], bool]] = {
     "get": _documents("get"),
     "list": _documents("list"),
     "update": _documents("update"),
     "delete": _documents("delete"),
     "update-either": _update_either,
-    "top": lambda spec: any(
-        op.kind_name == "list" and any(o.value.casefold() == "$top" for o in op.query_options)
-        for op in spec.others
-    ),
+    "top": lambda spec: _option(spec, ("list",), "$top"),
+    "select": lambda spec: _option(spec, ("get", "list"), "$select"),
+    "filter": lambda spec: _option(spec, ("list",), "$filter"),
 }
 assert _HAS.keys() | _HAS_RESOURCE.keys() == NEEDS.keys()
 assert _HAS_RESOURCE.keys() == RESOURCE_NEEDS

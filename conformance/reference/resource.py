@@ -24,6 +24,7 @@ from conformance.contract.keys import key_name
 from conformance.contract.kinds import strip_key
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Operation, Spec, request_schema
+from conformance.reference import queries
 from conformance.reference.http import Reply, Request, loads_json
 
 if TYPE_CHECKING:
@@ -177,23 +178,38 @@ def list_reply(server: ReferenceServer, mode: _Mode, req: Request, collection: s
     raw_top = query.get("$top", [None])[0]
     if raw_top is not None and server.routes.documents_top and not mode.on("top-ignored"):
         if not raw_top.isascii() or not raw_top.isdigit():
-            return server.error(mode, req, 400, "BadRequest", "$top must be a non-negative integer.")
-        top = int(raw_top)
+            if not mode.on("top-invalid-ignored"):
+                return queries.refusal(server, mode, req, "$top must be a non-negative integer.")
+        elif raw_top == "1" or not mode.on("top-only-one"):
+            top = int(raw_top)
+    listing = server.routes.ops.get("list")
+    keep, select = (
+        queries.filtering(server, mode, req, listing),
+        queries.selection(server, mode, req, listing),
+    )
+    if isinstance(keep, Reply) or isinstance(select, Reply):
+        return keep if isinstance(keep, Reply) else select  # type: ignore[return-value]  # one is a Reply
     after = query.get("$skiptoken", [None])[0]
     lag = LAG_S if mode.on("list-missing-new") else 0.0
     members = server.store.members(collection, after, lag, newest_first=not mode.on("page-size-7"))
+    if keep is not None:
+        members = [(key, entity) for key, entity in members if keep(entity)]
     if top is not None:
         members = members[:top]
     size = page_size(mode)
     page = members[:size]
+    shown = [(select or dict)(entity) for _key, entity in page]
     body: dict[str, JSON] = {
         "@odata.context": f"{server.url}/$metadata#{collection.lstrip('/')}",
-        "value": [{k: v for k, v in entity.items() if k != "@odata.context"} for _key, entity in page],
+        "value": [{k: v for k, v in entity.items() if k != "@odata.context"} for entity in shown],
     }
     if len(members) > size:
         link = f"{collection}?$skiptoken={quote(page[-1][0], safe='')}"
         if top is not None:
             link += f"&$top={top - size}"
+        for option in ("$filter", "$select"):  # the next page answers the same question
+            if option in query:
+                link += f"&{option}={quote(query[option][0], safe='')}"
         if mode.on("nextlink-loop"):
             link = collection + (f"?{req.query}" if req.query else "")
         origin = "http://graph.example.invalid" if mode.on("nextlink-other-host") else server.url
@@ -228,10 +244,16 @@ def update_reply(server: ReferenceServer, mode: _Mode, req: Request, collection:
             body.pop(prop.name, None)
     body.pop("id", None)
     body.pop(server.routes.key_name, None)
-    errors = validation_errors(body, request_schema(update))
+    errors = [] if mode.on("update-accepts-mistyped") else validation_errors(body, request_schema(update))
     if errors:
         pointer, message = errors[0]
+        if mode.on("update-refusal-applies"):  # refused, but what was sent is stored all the same
+            server.store.replace(collection, key, {**found, **body})
+        if mode.on("update-error-bare"):
+            return server.bare_reply(mode, req, 400)
         return server.invalid(mode, req, pointer, message)
+    if update.properties and mode.on("update-ignores-last-property"):  # silently not stored
+        body.pop(update.properties[-1].name, None)
     merged = {**found, **body}
     if not mode.on("stale-read-after-update"):
         server.store.replace(collection, key, merged)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Operation, Spec, request_schema
+from conformance.reference import queries
 from conformance.reference.faults import (
     ALL,
     alternatives_refusal,
@@ -161,7 +162,10 @@ class ReferenceServer:
         optional = first_optional(self.op)
         if optional is not None and mode.on("get-omits-sent"):
             found.pop(optional.name, None)
-        return self._json(mode, req, 200, found)
+        select = queries.selection(self, mode, req, self.routes.ops.get("get"))
+        if isinstance(select, Reply):
+            return select
+        return self._json(mode, req, 200, found if select is None else select(found))
 
     def _auth(self, mode: _Mode, req: Request) -> Reply | None:
         value = req.headers.get("authorization", "").strip()
