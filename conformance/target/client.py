@@ -128,7 +128,6 @@ class Client:
         self.server_failures: list[Exchange] = []
         self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
         self._pool = Pool(concurrency, _new_session)  # `concurrency` in flight, each on a session of its own
-        self._preparer = _new_session()  # builds requests (headers, cookies policy); never sends
         self._owner = True  # this client made the pool (its views share it)
 
     @property
@@ -196,7 +195,6 @@ class Client:
     def close(self) -> None:
         if self._owner:
             self._pool.close()
-            self._preparer.close()
 
     def __enter__(self) -> Client:
         return self
@@ -320,9 +318,7 @@ class Client:
         budget = min(self.timeout, remaining)
         cut_by_run_budget = remaining < self.timeout  # this attempt's deadline is the run's end
         try:
-            prepared = self._preparer.prepare_request(
-                requests.Request(method, url, headers=headers, data=payload)
-            )
+            prepared = _prepare(method, url, headers, payload)
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as e:
             raise ValueError(f"cannot send {method} {shown_url}: {self._redactor.one_line(e)}") from None
         pairs = [(k, v if isinstance(v, str) else v.decode("latin-1")) for k, v in prepared.headers.items()]
@@ -430,14 +426,40 @@ class Client:
         )
 
 
+# The headers every request starts from (requests' defaults with the harness's User-Agent and codings).
+_SESSION_HEADERS: Final = requests.utils.default_headers()
+_SESSION_HEADERS.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
+
+
 def _new_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    session.headers.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
+    session.headers.update(_SESSION_HEADERS)
     session.mount("http://", Adapter())
     session.mount("https://", Adapter())
     return session
+
+
+def _prepare(
+    method: str, url: str, headers: Mapping[str, str], payload: bytes | None
+) -> requests.PreparedRequest:
+    """The request as `Session.prepare_request` of a `_new_session()` builds it, without its merging: the
+    session's headers, then the request's (the same order and spelling); no cookies (the session's policy
+    accepts none, so its jar is always empty), no environment auth (`trust_env` is off), no params."""
+    merged = requests.structures.CaseInsensitiveDict(_SESSION_HEADERS)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=method,
+        url=url,
+        headers=merged,
+        files=[],
+        data=[] if payload is None else payload,
+        params={},
+        cookies=None,
+    )
+    return prepared
 
 
 def _check_base_url(base_url: str, redactor: Redactor) -> str:
