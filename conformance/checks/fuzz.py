@@ -356,8 +356,13 @@ def keep_caches_in(directory: Path) -> None:
 
     For the command line only: under pytest the user's own hypothesis settings stay untouched.
     """
+    import os
     import tempfile
 
+    # hypothesis runs every installed package's "hypothesis" entry point at import (reading the metadata
+    # of every distribution: tens of ms). The command line draws only from its own strategies, which no
+    # plugin changes, so it skips them unless the user says otherwise.
+    os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
     from hypothesis.configuration import set_hypothesis_home_dir
 
     try:
