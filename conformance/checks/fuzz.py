@@ -380,12 +380,7 @@ def _without_local_constants() -> Iterator[None]:
 
         p: Any = providers  # internal module: reached through Any, guarded by the except below
         original = p._get_local_constants
-        empty = p.Constants(
-            integers=p.SortedSet(),
-            floats=p.SortedSet(key=p.float_to_int),
-            bytes=p.SortedSet(),
-            strings=p.SortedSet(),
-        )
+        empty = _no_constants(p)
     except (ImportError, AttributeError):  # another hypothesis version: nothing to pin
         yield
         return
@@ -394,6 +389,22 @@ def _without_local_constants() -> Iterator[None]:
         yield
     finally:
         p._get_local_constants = original
+
+
+_EMPTY: list[Any] = []  # the empty constants, made once: hypothesis only reads them
+
+
+def _no_constants(p: Any) -> Any:
+    if not _EMPTY:
+        _EMPTY.append(
+            p.Constants(
+                integers=p.SortedSet(),
+                floats=p.SortedSet(key=p.float_to_int),
+                bytes=p.SortedSet(),
+                strings=p.SortedSet(),
+            )
+        )
+    return _EMPTY[0]
 
 
 def _fuzz_on(ctx: CheckContext) -> None:
