@@ -116,7 +116,8 @@ Sent = list[tuple[str, str, dict[str, str], bytes]]
 
 def client_loop(url: str, token: str, sent: Sent) -> tuple[float, int, float]:
     """Wall seconds, requests sent and CPU seconds of the harness's `Client` sending the same requests (its
-    deadline, redaction, recorded exchange and curl included; no check logic)."""
+    deadline and masking included; no check logic). The masked record and reproduce command of an exchange
+    are built when something reads them, as in a run, where only findings do; nothing reads them here."""
     client = Client(url, token=token, concurrency=1)
     start, cpu = time.perf_counter(), time.process_time()
     try:

@@ -356,8 +356,13 @@ def keep_caches_in(directory: Path) -> None:
 
     For the command line only: under pytest the user's own hypothesis settings stay untouched.
     """
+    import os
     import tempfile
 
+    # hypothesis runs every installed package's "hypothesis" entry point at import (reading the metadata
+    # of every distribution: tens of ms). The command line draws only from its own strategies, which no
+    # plugin changes, so it skips them unless the user says otherwise.
+    os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
     from hypothesis.configuration import set_hypothesis_home_dir
 
     try:
@@ -375,12 +380,7 @@ def _without_local_constants() -> Iterator[None]:
 
         p: Any = providers  # internal module: reached through Any, guarded by the except below
         original = p._get_local_constants
-        empty = p.Constants(
-            integers=p.SortedSet(),
-            floats=p.SortedSet(key=p.float_to_int),
-            bytes=p.SortedSet(),
-            strings=p.SortedSet(),
-        )
+        empty = _no_constants(p)
     except (ImportError, AttributeError):  # another hypothesis version: nothing to pin
         yield
         return
@@ -389,6 +389,22 @@ def _without_local_constants() -> Iterator[None]:
         yield
     finally:
         p._get_local_constants = original
+
+
+_EMPTY: list[Any] = []  # the empty constants, made once: hypothesis only reads them
+
+
+def _no_constants(p: Any) -> Any:
+    if not _EMPTY:
+        _EMPTY.append(
+            p.Constants(
+                integers=p.SortedSet(),
+                floats=p.SortedSet(key=p.float_to_int),
+                bytes=p.SortedSet(),
+                strings=p.SortedSet(),
+            )
+        )
+    return _EMPTY[0]
 
 
 def _fuzz_on(ctx: CheckContext) -> None:

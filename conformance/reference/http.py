@@ -187,6 +187,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Transfer-Encoding", "chunked")
             elif reply.status != 204:
                 self.send_header("Content-Length", str(len(body or b"")))
+            if body and not chunked and self.command != "HEAD" and self.request_version != "HTTP/0.9":
+                # the same bytes in one write (one wake-up of the client, not two): the blank line and the
+                # body join http.server's buffer of header lines, which `flush_headers` sends
+                buffered: list[bytes] = vars(self)["_headers_buffer"]
+                buffered += [b"\r\n", body]
+                self.flush_headers()
+                return
             self.end_headers()
             if self.command == "HEAD" or not body:
                 return

@@ -24,6 +24,7 @@ _ESCAPE: Final = re.compile(
 )
 # what a cut may leave of an escape at the very end of a text: `%4`, `\u00`, `&#x2`, `&plu`
 _PARTIAL_ESCAPE: Final = re.compile(r"(?:\\+u[0-9a-fA-F]{0,3}|\\+|%[0-9a-fA-F]?|&#?[xX]?[0-9A-Za-z]{0,31})\Z")
+_PARTIAL_TAIL: Final = 40  # longer than any of those but a run of backslashes (`&#x` and 31 characters)
 
 Span = tuple[int, int]
 
@@ -65,6 +66,9 @@ def _chain(view: View) -> Iterator[View]:
 
 
 def _decode(text: str) -> tuple[str, list[Span]] | None:
+    # every escape starts with one of these: a text without them (most) is not scanned by the regex
+    if "\\" not in text and "%" not in text and "&" not in text:
+        return None
     if not _ESCAPE.search(text):
         return None
     out: list[str] = []
@@ -116,7 +120,12 @@ def _decoded_chars(m: re.Match[str]) -> list[tuple[str, Span]] | None:
 
 def partial_escape_start(text: str) -> int:
     """Where an escape that a cut left unfinished starts at the end of `text` (len(text) if none)."""
-    m = _PARTIAL_ESCAPE.search(text)
+    # Only the end can hold one: at most `_PARTIAL_TAIL` characters, or a longer run of backslashes, which
+    # the window takes whole (a match cannot start before it), so the search never scans the whole text.
+    start = max(len(text) - _PARTIAL_TAIL, 0)
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    m = _PARTIAL_ESCAPE.search(text, start)
     return len(text) if m is None or m.start() == m.end() else m.start()
 
 

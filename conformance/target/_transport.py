@@ -315,8 +315,11 @@ def send(
 
     def attempt() -> requests.Response:
         _local.reused = False  # set by the connection once the request goes out
-        return session.send(
-            prepared, stream=True, allow_redirects=False, timeout=(budget, budget), verify=True
+        # The adapter itself, not `Session.send`: redirects are never followed (nor read ahead), the
+        # session's cookie policy accepts none, and with `trust_env` off there are no proxies to resolve.
+        adapter = session.get_adapter(prepared.url or "")
+        return adapter.send(
+            prepared, stream=True, timeout=(budget, budget), verify=True, cert=None, proxies={}
         )
 
     try:

@@ -23,7 +23,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Final, TypeVar
 from urllib.parse import urlsplit
@@ -53,7 +53,7 @@ from conformance.target._transport import (
 )
 from conformance.target.pool import MAX_CONCURRENCY, Pool
 from conformance.target.redaction import ALWAYS_SECRET, MASK, Redactor, body_encoding
-from conformance.target.reply import Headers, Reply, retry_after_seconds
+from conformance.target.reply import Headers, Recording, Reply, retry_after_seconds
 
 T = TypeVar("T")
 
@@ -123,12 +123,11 @@ class Client:
         self._ends_at = None if total_budget_s is None else time.monotonic() + total_budget_s
         self.requests_sent = 0
         self.stalls = 0  # requests the target hung on, throttled past the retries, or refused (give-up rule)
-        self.last_exchange: Exchange | None = None  # also set when a request failed, for evidence
+        self._last: Exchange | Recording | None = None  # `last_exchange`, built when read
         # exchanges answered 5xx or broken after the request went out: the server failed (RFC 9110 §15.6)
         self.server_failures: list[Exchange] = []
         self.stopped_after: Exchange | None = None  # answered; the next request found nothing listening
         self._pool = Pool(concurrency, _new_session)  # `concurrency` in flight, each on a session of its own
-        self._preparer = _new_session()  # builds requests (headers, cookies policy); never sends
         self._owner = True  # this client made the pool (its views share it)
 
     @property
@@ -168,10 +167,20 @@ class Client:
         self.requests_sent += view.requests_sent
         self.stalls += view.stalls
         self.server_failures.extend(view.server_failures)
-        if view.last_exchange is not None:
-            self.last_exchange = view.last_exchange
+        if view._last is not None:
+            self._last = view._last  # as it is: a recording is built only if someone reads it
         if self.stopped_after is None:
             self.stopped_after = view.stopped_after
+
+    @property
+    def last_exchange(self) -> Exchange | None:
+        """The last request's redacted record (also when it failed, for evidence)."""
+        last = self._last
+        return last.get() if isinstance(last, Recording) else last
+
+    @last_exchange.setter
+    def last_exchange(self, exchange: Exchange | None) -> None:
+        self._last = exchange
 
     @property
     def base_url(self) -> str:
@@ -196,7 +205,6 @@ class Client:
     def close(self) -> None:
         if self._owner:
             self._pool.close()
-            self._preparer.close()
 
     def __enter__(self) -> Client:
         return self
@@ -320,33 +328,47 @@ class Client:
         budget = min(self.timeout, remaining)
         cut_by_run_budget = remaining < self.timeout  # this attempt's deadline is the run's end
         try:
-            prepared = self._preparer.prepare_request(
-                requests.Request(method, url, headers=headers, data=payload)
-            )
+            prepared = _prepare(method, url, headers, payload)
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, ValueError) as e:
             raise ValueError(f"cannot send {method} {shown_url}: {self._redactor.one_line(e)}") from None
         pairs = [(k, v if isinstance(v, str) else v.decode("latin-1")) for k, v in prepared.headers.items()]
         extra = self._redactor.sent_secrets(pairs)
         final_url = prepared.url or url
-        body_text, body_cut = (
-            (None, False) if payload is None else self._redactor.record(payload, extra, self.record_limit)
-        )
-        record = RecordedRequest(
-            method=method,
-            url=self._redactor.text(final_url, extra),
-            headers=self._redactor.headers(pairs, extra),
-            body=body_text,
-            body_truncated=body_cut,
-            body_size=len(payload or b""),
-        )
-        curl = self._redactor.curl(
-            method, final_url, pairs, payload, extra, token=self._token, record_limit=self.record_limit
-        )
+        sent: list[tuple[RecordedRequest, str]] = []
+
+        def request_side() -> tuple[RecordedRequest, str]:
+            """The masked record of the request and its reproduce command (made once, when first needed)."""
+            if not sent:
+                body_text, body_cut = (
+                    (None, False)
+                    if payload is None
+                    else self._redactor.record(payload, extra, self.record_limit)
+                )
+                record = RecordedRequest(
+                    method=method,
+                    url=self._redactor.text(final_url, extra),
+                    headers=self._redactor.headers(pairs, extra),
+                    body=body_text,
+                    body_truncated=body_cut,
+                    body_size=len(payload or b""),
+                )
+                curl = self._redactor.curl(
+                    method,
+                    final_url,
+                    pairs,
+                    payload,
+                    extra,
+                    token=self._token,
+                    record_limit=self.record_limit,
+                )
+                sent.append((record, curl))
+            return sent[0]
 
         def fail(error: TargetError, response: RecordedResponse | None = None) -> TargetError:
             if cut_by_run_budget and (deadline.fired or self._remaining() < _BUDGET_EDGE_S):
                 error = self.budget_error(method, shown_url)  # the run's end cut it, not the target
             previous = self.last_exchange
+            record, curl = request_side()
             self.last_exchange = Exchange(
                 request=record,
                 response=response,
@@ -377,7 +399,7 @@ class Client:
             try:
                 content, truncated = read_body(resp, method, deadline, self.max_read)
             except (urllib3.exceptions.HTTPError, OSError, zlib.error, TargetError) as e:
-                partial = self._record_response(resp, b"", False, time.monotonic() - started, extra)
+                partial = self._record_response(_answer(resp), b"", False, time.monotonic() - started, extra)
                 if deadline.fired or deadline.expired():
                     err: TargetError = deadline_error(method, shown_url, budget)
                 elif isinstance(e, TargetError):
@@ -391,37 +413,40 @@ class Client:
             finally:
                 resp.close()
         elapsed = time.monotonic() - started
-        recorded = self._record_response(resp, content, truncated, elapsed, extra)
-        exchange = Exchange(
-            request=record,
-            response=recorded,
-            curl=curl,
-            attempts=attempt,
-            retry_wait_s=waited,
-        )
-        self.last_exchange = exchange
-        raw_pairs = list(resp.raw.headers.items())
+        answer = _answer(resp)
+
+        def build() -> Exchange:
+            record, curl = request_side()
+            recorded = self._record_response(answer, content, truncated, elapsed, extra)
+            return Exchange(
+                request=record, response=recorded, curl=curl, attempts=attempt, retry_wait_s=waited
+            )
+
+        # The masked record is built only when something reads it (a finding's evidence, a report, an error
+        # message): most exchanges are judged and never shown. What needs no record is masked now.
+        recording = Recording(build)
+        self._last = recording
         return Reply(
-            status=resp.status_code,
-            reason=recorded.reason,  # masked: a hostile target may echo the token in its status line
-            headers=Headers(raw_pairs, recorded.headers),
+            status=answer.status,
+            reason=self._redactor.text(answer.reason, extra),  # a hostile target may echo the token there
+            headers=Headers(answer.pairs, lambda: self._redactor.headers(answer.pairs, extra)),
             content=content,
             truncated=truncated,
             elapsed_s=elapsed,
-            exchange=exchange,
+            recording=recording,
         )
 
     def _record_response(
-        self, resp: requests.Response, content: bytes, truncated: bool, elapsed: float, extra: Sequence[str]
+        self, answer: _Answer, content: bytes, truncated: bool, elapsed: float, extra: Sequence[str]
     ) -> RecordedResponse:
-        content_type = resp.headers.get("Content-Type")
+        content_type = answer.content_type
         body, cut = self._redactor.record(
             content, extra, self.record_limit, cut_tail=truncated, content_type=content_type
         )
         return RecordedResponse(
-            status=resp.status_code,
-            reason=self._redactor.text(resp.reason or "", extra),
-            headers=self._redactor.headers(list(resp.raw.headers.items()), extra),
+            status=answer.status,
+            reason=self._redactor.text(answer.reason, extra),
+            headers=self._redactor.headers(answer.pairs, extra),
             body=body,
             body_truncated=cut or truncated,
             body_size=len(content),
@@ -430,14 +455,55 @@ class Client:
         )
 
 
+# The headers every request starts from (requests' defaults with the harness's User-Agent and codings).
+_SESSION_HEADERS: Final = requests.utils.default_headers()
+_SESSION_HEADERS.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What a record of the answer needs, taken off the response (which holds the connection)."""
+
+    status: int
+    reason: str
+    pairs: list[tuple[str, str]]
+    content_type: str | None
+
+
+def _answer(resp: requests.Response) -> _Answer:
+    pairs = list(resp.raw.headers.items())
+    return _Answer(resp.status_code, resp.reason or "", pairs, resp.headers.get("Content-Type"))
+
+
 def _new_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no environment proxies or netrc: the token goes to the target only
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    session.headers.update({"User-Agent": "graph-conformance", "Accept-Encoding": "gzip, deflate"})
+    session.headers.update(_SESSION_HEADERS)
     session.mount("http://", Adapter())
     session.mount("https://", Adapter())
     return session
+
+
+def _prepare(
+    method: str, url: str, headers: Mapping[str, str], payload: bytes | None
+) -> requests.PreparedRequest:
+    """The request as `Session.prepare_request` of a `_new_session()` builds it, without its merging: the
+    session's headers, then the request's (the same order and spelling); no cookies (the session's policy
+    accepts none, so its jar is always empty), no environment auth (`trust_env` is off), no params."""
+    merged = requests.structures.CaseInsensitiveDict(_SESSION_HEADERS)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=method,
+        url=url,
+        headers=merged,
+        files=[],
+        data=[] if payload is None else payload,
+        params={},
+        cookies=None,
+    )
+    return prepared
 
 
 def _check_base_url(base_url: str, redactor: Redactor) -> str:

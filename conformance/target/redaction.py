@@ -234,14 +234,14 @@ class Redactor:
             parts.append("-H 'Content-Type:'")  # else curl adds a form type the harness did not send
         prefix, note = "", ""
         if payload is not None:
-            # surrogateescape keeps invalid UTF-8 byte for byte; only the masked secrets change
-            data = self.text(payload.decode("utf-8", "surrogateescape"), extra).encode(
-                "utf-8", "surrogateescape"
-            )
-            if len(payload) > max(record_limit, 1):
+            if len(payload) > max(record_limit, 1):  # the command does not carry it: nothing to mask
                 parts.append("--data-binary @request-body.bin")
                 note = f"  # save the {len(payload)}-byte request body as request-body.bin"
             else:  # every byte, control characters included, in printable ASCII (see `reproduce`)
+                # surrogateescape keeps invalid UTF-8 byte for byte; only the masked secrets change
+                data = self.text(payload.decode("utf-8", "surrogateescape"), extra).encode(
+                    "utf-8", "surrogateescape"
+                )
                 prefix, arg = reproduce.body(data)
                 parts.append(arg)
         if left_out:
@@ -335,10 +335,13 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
     """Spans of `text` that spell a secret (in any view), or (`cut_tail`) a start of one ending the text."""
     long = tuple(s for s in secrets if len(s) >= MIN_FREE)
     b64 = _base64_any(long)
+    middles = _base64_middles(long)
     for view in views(text):
         seen = view.text
         for secret in secrets:
             if len(secret) >= MIN_FREE:  # in any case: a target may lower- or upper-case what it echoes
+                if _any_case_first(secret).search(seen) is None:
+                    continue  # no occurrence at all, so none overlapping: the slower scan finds nothing
                 for m in _any_case(secret).finditer(seen):
                     yield view.span(m.start(1), m.end(1))
                 continue
@@ -348,7 +351,8 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
                 if _stands_alone(seen, start, end, mode):
                     yield view.span(start, end)
                 start = seen.find(secret, start + 1)
-        if b64 is not None:
+        # every match holds the characters the secret decides at its alignment: without any, none
+        if b64 is not None and any(m in seen for m in middles):
             for m in b64.finditer(seen):
                 yield view.span(m.start(), m.end())
         if cut_tail:
@@ -374,6 +378,20 @@ def _stands_alone(text: str, start: int, end: int, mode: Mode) -> bool:
 def _any_case(secret: str) -> re.Pattern[str]:
     """Every occurrence of `secret` in any case, overlapping ones too (group 1)."""
     return re.compile(f"(?=({re.escape(secret)}))", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _any_case_first(secret: str) -> re.Pattern[str]:
+    """`secret` in any case, as `_any_case` matches it, without the lookahead that disables the engine's
+    fast scan: whether there is any occurrence at all."""
+    return re.compile(re.escape(secret), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _base64_middles(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The fully decided characters of each secret's base64 at each alignment and alphabet: a substring of
+    every match of `_base64_any`'s alternative for that alignment and alphabet."""
+    return tuple(dict.fromkeys(m for s in secrets for m in base64_middles(s)))
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,10 +1,12 @@
 """What came back from a target: `Reply` (status, bounded content, the redacted exchange), its read-only
-`Headers` (repr redacted), and reading a `Retry-After` value."""
+`Headers` (repr redacted), the `Recording` that builds the redacted exchange when it is first read, and
+reading a `Retry-After` value."""
 
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,9 +20,13 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_index", "_names", "_pairs", "_shown")
 
-    def __init__(self, pairs: Iterable[tuple[str, str]], shown: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        shown: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = (),
+    ) -> None:
         self._pairs = tuple(pairs)
-        self._shown = tuple(shown)
+        self._shown = shown if callable(shown) else tuple(shown)  # a callable: the masked pairs, when asked
         self._index: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
         for k, v in self._pairs:
@@ -48,7 +54,32 @@ class Headers(Mapping[str, str]):
         return self._pairs
 
     def __repr__(self) -> str:
-        return f"Headers({list(self._shown)!r})"
+        shown = self._shown() if callable(self._shown) else self._shown
+        return f"Headers({list(shown)!r})"
+
+
+class Recording:
+    """The redacted `Exchange` of one request, built the first time anything reads it (once, whichever
+    thread asks first). Most exchanges are never shown: a check reads its evidence only for a finding, a
+    report only a finding's. `build` masks everything it records (the client's redactor), so what any
+    reader gets is exactly what an eager record would have been."""
+
+    __slots__ = ("_build", "_exchange", "_lock")
+
+    def __init__(self, build: Callable[[], Exchange]) -> None:
+        self._build: Callable[[], Exchange] | None = build
+        self._exchange: Exchange | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Exchange:
+        with self._lock:
+            if self._exchange is None:
+                assert self._build is not None
+                self._exchange, self._build = self._build(), None  # what it held (raw bytes) is let go
+            return self._exchange
+
+    def __repr__(self) -> str:
+        return "Recording(...)"  # never the raw request or answer it holds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -61,7 +92,12 @@ class Reply:
     content: bytes
     truncated: bool
     elapsed_s: float
-    exchange: Exchange
+    recording: Recording
+
+    @property
+    def exchange(self) -> Exchange:
+        """The redacted record of the request and the answer, for evidence (built when first read)."""
+        return self.recording.get()
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

@@ -25,9 +25,13 @@ def is_plain(data: bytes) -> bool:
     return _PLAIN.fullmatch(data) is not None
 
 
+# each byte as the format writes it (read as Latin-1, one character per byte, for `str.translate`)
+_ESCAPED: Final = {b: f"\\{b:03o}" for b in range(256) if b not in _LITERAL}
+
+
 def printf_format(data: bytes) -> str:
     """A single-quoted `printf` format that prints exactly `data` (every byte, NUL included)."""
-    return "'" + "".join(chr(b) if b in _LITERAL else f"\\{b:03o}" for b in data) + "'"
+    return "'" + data.decode("latin-1").translate(_ESCAPED) + "'"
 
 
 def word(data: bytes) -> str:
