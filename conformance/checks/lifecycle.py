@@ -23,6 +23,7 @@ from conformance.checks._resource import (
     walk_list,
 )
 from conformance.checks._support import (
+    duplicate_problem,
     echo_findings,
     excerpt,
     finding,
@@ -165,7 +166,7 @@ def _same_as_created(op: Operation, created: Body, got: Body, reply: Reply) -> I
 def reads_back(ctx: CheckContext) -> Iterator[Finding]:
     sent, _reply, created, value = _created(ctx)
     reply = _get(ctx, "life:get", value)
-    problem = status_problem(reply, 200, "GET of the object just created")
+    problem = status_problem(reply, 200, "GET of the object just created") or duplicate_problem(reply)
     if problem:
         yield problem
         return
@@ -181,7 +182,8 @@ def reads_back(ctx: CheckContext) -> Iterator[Finding]:
     "LIFE-002",
     Level.MUST,
     "The list holds a created object, found by following @odata.nextLink pages on the target's origin (at "
-    "most 50, no link twice); every page answers 200 with its members in 'value'.",
+    "most 50; a link or a page of members read before is a loop), once on a page; every page answers 200 "
+    "with its members in 'value'.",
     title="Created object is listed",
     doc=DocRef(kind="list", field="success_status"),
     needs=needing("list"),
@@ -195,6 +197,8 @@ def listed(ctx: CheckContext) -> Iterator[Finding]:
     walk = ctx.once("life:list", lambda: walk_list(ctx, listing, ctx.path, name, value))
     if walk.problem is not None:
         yield walk.problem
+    elif walk.found is None and walk.capped:
+        raise Skip(walk.undecided(f"the object created with {name} {excerpt(value)}"))
     elif walk.found is None:
         pages = "its only page" if walk.pages == 1 else f"all {walk.pages} of its pages"
         yield finding(
@@ -227,6 +231,10 @@ def update_answer(ctx: CheckContext) -> Iterator[Finding]:
         return
     if reply.status != 200:
         return
+    problem = duplicate_problem(reply, input=sent)
+    if problem:
+        yield problem
+        return
     got, problem = json_object(reply)
     if got is None:
         yield problem  # type: ignore[misc]
@@ -253,7 +261,7 @@ def update_read_back(ctx: CheckContext) -> Iterator[Finding]:
         raise Skip(f"the update answered {reply.status}; see LIFE-003")
     _sent, _created_reply, _created_body, value = _created(ctx)
     after = _get(ctx, "life:get-after-update", value)
-    problem = status_problem(after, 200, "GET after the update")
+    problem = status_problem(after, 200, "GET after the update") or duplicate_problem(after)
     if problem:
         yield problem
         return
@@ -288,7 +296,8 @@ def delete_answer(ctx: CheckContext) -> Iterator[Finding]:
 @check(
     "LIFE-006",
     Level.MUST,
-    "After a delete, GET of the deleted object answers 404 Not Found.",
+    "After a delete, GET of the deleted object answers 404 Not Found, and the list (where a page documents "
+    "one) no longer holds it.",
     title="Deleted object is gone",
     doc=DocRef(kind="delete", field="success_status"),
     needs=needing("delete", "get"),
@@ -304,6 +313,23 @@ def deleted_is_gone(ctx: CheckContext) -> Iterator[Finding]:
     problem = status_problem(after, 404, "GET of the object after its delete")
     if problem:
         yield problem
+        return
+    listing = operation(ctx.spec, "list")
+    if listing is None:
+        return
+    name, _value = key_value(ctx.spec, _created(ctx)[2])
+    walk = ctx.once("life:list-after-delete", lambda: walk_list(ctx, listing, ctx.path, name, value))
+    if walk.problem is not None:
+        yield walk.problem
+    elif walk.found is not None:
+        yield finding(
+            f"the object deleted (its GET answers 404) is still listed: {name} {excerpt(value)} is on page "
+            f"{walk.found_on[0]} of the list",
+            "response.body/value",
+            walk.found,
+            expected=f"no member with {name} {excerpt(value)}",
+            actual=f"listed on page {walk.found_on[0]}",
+        )
 
 
 @check(
@@ -351,7 +377,9 @@ def top_honoured(ctx: CheckContext) -> Iterator[Finding]:
         if not 200 <= reply.status <= 299:
             raise Skip(f"a create for the $top list answered {reply.status}; see CREATE-001")
     reply = ctx.client.request("GET", f"{ctx.path}?$top=1")
-    problem = status_problem(reply, listing.success_status.value, "GET with $top=1")
+    problem = status_problem(reply, listing.success_status.value, "GET with $top=1") or duplicate_problem(
+        reply
+    )
     if problem:
         yield problem
         return
