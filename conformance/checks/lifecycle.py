@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks._replace import replaces, sent_findings, update_sent
 from conformance.checks._resource import (
     item_path,
     key_value,
@@ -93,7 +94,7 @@ def _updated(ctx: CheckContext) -> tuple[Body, Reply, Body]:
     before = _read(ctx)[1] if operation(ctx.spec, "get") is not None else created
 
     def send() -> tuple[Body, Reply]:
-        body = update_body(ctx, update, ctx.op, before)
+        body = update_sent(ctx.op, update, before, update_body(ctx, update, ctx.op, before))
         return body, ctx.client.request(
             update.method.value.upper(), item_path(update, ctx.path, value), json=body
         )
@@ -239,15 +240,15 @@ def update_answer(ctx: CheckContext) -> Iterator[Finding]:
     if got is None:
         yield problem  # type: ignore[misc]
         return
-    yield from echo_findings(update, sent, got, reply)
+    yield from sent_findings(ctx.op, update, sent, got, reply)
     yield from _same_as_created(ctx.op, before, got, reply)
 
 
 @check(
     "LIFE-004",
     Level.MUST,
-    "After an update, GET shows exactly the change: every property sent has its new value and every other "
-    "property the object had is unchanged.",
+    "After an update, GET shows exactly the change: every property sent has its new value and, for a "
+    "PATCH, every other property the object had is unchanged (a PUT sends the whole object and replaces it).",
     title="Update is read back",
     doc=DocRef(kind="update", field="success_status"),
     needs=needing("update", "get"),
@@ -269,8 +270,9 @@ def update_read_back(ctx: CheckContext) -> Iterator[Finding]:
     if got is None:
         yield problem  # type: ignore[misc]
         return
-    yield from echo_findings(update, sent, got, after)
-    yield from unchanged_findings(ctx.op, before, sent, got, after)
+    yield from sent_findings(ctx.op, update, sent, got, after)
+    if not replaces(update):  # a PUT replaces: what it did not send may be reset (see _replace)
+        yield from unchanged_findings(ctx.op, before, sent, got, after)
     yield from _same_as_created(ctx.op, before, got, after)
 
 
