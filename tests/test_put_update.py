@@ -13,7 +13,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -37,9 +37,9 @@ class Things(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, drop: bool = False) -> None:
+    def __init__(self, drop: bool = False, location: str = "") -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.drop = drop
+        self.drop, self.location = drop, location
         self.items: dict[str, dict] = {}
         self.puts: list[dict] = []
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
@@ -52,9 +52,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
-    def _send(self, status: int, body: dict | None = None) -> None:
+    def _send(self, status: int, body: dict | None = None, location: str = "") -> None:
         data = json.dumps(body).encode() if body is not None else b""
         self.send_response(status)
+        if location:
+            self.send_header("Location", location)
         if data:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -81,7 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(name, str) or not isinstance(body.get("displayName"), str):
             return self._send(400, {"error": {"code": "BadRequest", "message": "thingName, displayName"}})
         self.server.items[name] = {**body, "id": str(uuid.uuid4())}
-        self._send(201, self.server.items[name])
+        where = {  # %27 for each quote of the key (doubled): OData ABNF SQUOTE = "'" / "%27"
+            "pct-quotes": quote(name.replace("'", "''"), safe=""),
+            "other-key": "someone-else",
+        }.get(self.server.location)
+        location = f"{self.server.url}/things('{where}')" if where else ""
+        self._send(201, self.server.items[name], location)
 
     def do_GET(self) -> None:
         if self.path.split("?")[0] == "/things":
@@ -128,8 +135,8 @@ def things():
         server.server_close()
 
 
-def statuses(spec, server: Things, *select: str):
-    config = Config(seed=7, examples=2, formats=(), timeout=5.0, select=select, concurrency=1)
+def statuses(spec, server: Things, *select: str, values: tuple[str, ...] = ()):
+    config = Config(seed=7, examples=2, formats=(), timeout=5.0, select=select, concurrency=1, values=values)
     result = run(spec, config, base_url=server.url, spec_file="thing", token=TOKEN)
     return {
         r.check.id: (r.status, r.error or (r.findings[0].message if r.findings else ""))
@@ -163,3 +170,37 @@ def test_a_put_that_loses_what_was_sent_fails(thing, things):
     assert got["LIFE-003"][0] is Status.FAIL, got["LIFE-003"]
     assert got["LIFE-004"][0] is Status.FAIL, got["LIFE-004"]
     assert "was sent but is missing" in got["LIFE-004"][1]
+
+
+# ---------------------------------------------------------------- HDR-101: the key in Location, quoted
+
+QUOTED = ("thingName=it's a 'key'",)
+
+
+def test_a_location_writing_the_keys_quotes_as_pct27_names_the_key(thing, things):
+    got = statuses(thing, things(location="pct-quotes"), "HDR-101", values=QUOTED)
+    assert got["HDR-101"][0] is Status.PASS, got["HDR-101"]
+
+
+def test_a_location_naming_another_key_does_not(thing, things):
+    got = statuses(thing, things(location="other-key"), "HDR-101", values=QUOTED)
+    assert got["HDR-101"][0] is Status.FAIL, got["HDR-101"]
+    assert "does not name the new thingName" in got["HDR-101"][1]
+
+
+# ---------------------------------------------------------------- lint: where a required id comes from
+
+
+def test_lint_says_where_the_required_id_comes_from_when_the_page_never_lists_it(tmp_path):
+    import subprocess
+    import sys
+
+    page = next(p for p in PAGES if p.name == "thing-post.md")
+    assert "`id`" not in page.read_text()
+    assert "|id|" not in page.read_text()
+    out = subprocess.run(
+        [sys.executable, "-m", "conformance", "lint", str(page)], capture_output=True, text=True, cwd=tmp_path
+    ).stdout
+    line = next(x for x in out.splitlines() if "leaves out 'id'" in x)
+    assert "which the page makes required" not in line
+    assert "the page never lists but the harness requires" in line
