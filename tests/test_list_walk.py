@@ -120,15 +120,19 @@ class _Handler(BaseHTTPRequestHandler):
         keys = [k for k in s.items if k not in s.gone or s.how.get("keeps_listed")]
         after = query.get("after", [None])[0]
         start = keys.index(after) + 1 if after in keys else 0
-        page = keys[start : start + s.size]
+        top = query.get("$top", [""])[0]
+        page = keys[start : start + min(s.size, int(top) if top.isdigit() else s.size)]
         members = [s.items[k] for k in page]
         if s.how.get("twice") and page and page[-1] == keys[-1]:
             members.append(members[-1])
         body: dict = {"value": members}
-        if start + s.size < len(keys):
+        if start + s.size < len(keys) and not top:
             link = s.how.get("link")
             body["@odata.nextLink"] = link(s, page[-1]) if link else f"{s.url}{COLL}?after={page[-1]}"
-        self._text(200, json.dumps(body))
+        text = json.dumps(body)
+        if s.how.get("dup_list") and members:  # the first member names its id twice, with another value
+            text = text.replace('"id": ', '"id": "ghost", "id": ', 1)
+        self._text(200, text)
 
     def do_GET(self) -> None:
         self._route("GET")
@@ -324,3 +328,18 @@ def test_a_get_answer_repeating_a_name_with_the_same_value_is_a_finding_too(gadg
 def test_a_get_answer_with_unique_names_passes(gadget, depot):
     got, _ = life(gadget, depot(), "LIFE-001")
     assert got["LIFE-001"][0] is Status.PASS, got["LIFE-001"]
+
+
+def test_a_list_page_repeating_a_name_fails_the_list_checks(gadget, depot):
+    got, _ = life(gadget, depot(dup_list=True), "LIFE-002", "QRY-001")
+    for check_id in ("LIFE-002", "QRY-001"):
+        status, why = got[check_id]
+        assert status is Status.FAIL, (check_id, got[check_id])
+        assert 'duplicate name "id" at /value/0/id' in why
+        assert '"ghost"' in why
+
+
+def test_a_list_page_with_unique_names_passes_the_list_checks(gadget, depot):
+    got, _ = life(gadget, depot(), "LIFE-002", "QRY-001")
+    assert got["LIFE-002"][0] is Status.PASS, got["LIFE-002"]
+    assert got["QRY-001"][0] is Status.PASS, got["QRY-001"]
