@@ -236,7 +236,7 @@ def test_a_link_loop_is_a_finding_and_is_not_followed_again(gadget, serve_list):
 
 
 def test_endless_pages_stop_at_the_bound_undecided(gadget, serve_list):
-    # distinct pages that never end: the harness's own bound is no evidence of a fault (tests/test_list_walk.py)
+    # distinct pages that never end: the bound is no evidence of a fault (tests/test_list_walk.py)
     target = serve_list(
         lambda n, s: ([], f"{s.url}/shelves/conformance-test/gadgets?page={n + 1}"), on_page=0
     )
