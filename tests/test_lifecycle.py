@@ -235,13 +235,14 @@ def test_a_link_loop_is_a_finding_and_is_not_followed_again(gadget, serve_list):
     assert len(target.requests) == 2
 
 
-def test_endless_pages_stop_at_the_bound(gadget, serve_list):
+def test_endless_pages_stop_at_the_bound_undecided(gadget, serve_list):
+    # distinct pages that never end: the bound is no evidence of a fault (tests/test_list_walk.py)
     target = serve_list(
         lambda n, s: ([], f"{s.url}/shelves/conformance-test/gadgets?page={n + 1}"), on_page=0
     )
     (status, why), _ = _life_002(gadget, target)
-    assert status is Status.FAIL
-    assert f"leads past {MAX_PAGES} pages" in why
+    assert status is Status.SKIP
+    assert f"at most {MAX_PAGES} pages" in why
     assert len(target.requests) == MAX_PAGES
 
 

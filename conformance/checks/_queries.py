@@ -21,6 +21,7 @@ from conformance.checks._resource import (
     walk_list,
 )
 from conformance.checks._support import (
+    duplicate_problem,
     excerpt,
     finding,
     full_body,
@@ -119,8 +120,16 @@ def list_query(ctx: CheckContext, query: str) -> Reply:
     return reply
 
 
+def _entity(reply: Reply) -> tuple[Body | None, Finding | None]:
+    """`json_object`, a success's repeated member name first (RFC 8259 §4; `duplicate_problem`)."""
+    repeated = duplicate_problem(reply) if 200 <= reply.status <= 299 else None
+    if repeated is not None:
+        return None, repeated
+    return json_object(reply)
+
+
 def members(reply: Reply, what: str) -> tuple[list[Body], Finding | None]:
-    body, problem = json_object(reply)
+    body, problem = _entity(reply)
     if body is None:
         return [], problem
     value = body.get("value")
@@ -182,7 +191,7 @@ def select_on(ctx: CheckContext, kind: str, selected: list[str]) -> tuple[Reply,
     if kind == "get":
         value = objects(ctx)[0][1]
         reply = ctx.client.request("GET", f"{item_path(op, ctx.path, value)}?{query}")
-        body, problem = json_object(reply)
+        body, problem = _entity(reply)
         return reply, [body] if body is not None else [], problem
     reply = list_query(ctx, query)
     found, problem = members(reply, f"GET with {query}")

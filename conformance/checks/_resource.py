@@ -9,13 +9,23 @@ its base path, at most `MAX_PAGES` pages, and never twice.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote
 
-from conformance.checks._support import excerpt, finding, json_object, non_null, same_value, status_problem
+from conformance.checks._links import judge_link
+from conformance.checks._support import (
+    duplicate_problem,
+    excerpt,
+    finding,
+    json_object,
+    non_null,
+    same_value,
+    status_problem,
+)
 from conformance.checks.judgement import omitted_null_is_legal, same_key
 from conformance.contract.grouping import Resource, resource_of
 from conformance.contract.keys import key_name
@@ -170,12 +180,38 @@ def unchanged_findings(
 
 @dataclass(slots=True)
 class Walk:
-    """What walking a list found: whether it holds the key, the page that did, and what broke the walk."""
+    """What walking a list found: whether it holds the key, the page that did, and what broke the walk.
+
+    `capped`: the walk stopped at the harness's own bound (`MAX_PAGES`) on a chain of distinct pages, with
+    no sign of a fault; whether the object is listed is then undecided, never a failure."""
 
     found: Reply | None = None
     last: Reply | None = None
     pages: int = 0
+    members: int = 0
+    capped: bool = False
+    found_on: list[int] = field(default_factory=list)  # the pages that held the key, in reading order
     problem: Finding | None = None  # the walk could not go on: an answer or a link it must not follow
+
+    def undecided(self, what: str) -> str:
+        """The skip reason of a capped walk that did not find `what`."""
+        return (
+            f"{what} was not among the {self.members} members of the first {self.pages} pages, and the "
+            f"list goes on (each page a new link, none repeating an earlier page's members): the harness "
+            f"reads at most {MAX_PAGES} pages, so it cannot tell whether the list holds it; run against a "
+            "collection with fewer members (or a larger page size) to decide"
+        )
+
+
+def _member_keys(members: list[JSON], name: str) -> tuple[str, ...]:
+    """The page's members by key (a member with no string key by its whole JSON), in a fixed order."""
+    keys = []
+    for m in members:
+        value = m.get(name) if isinstance(m, dict) else None
+        keys.append(
+            f"k:{value}" if isinstance(value, str) else "j:" + json.dumps(m, sort_keys=True, default=str)
+        )
+    return tuple(sorted(keys))
 
 
 def walk_list(
@@ -190,9 +226,11 @@ def walk_list(
 ) -> Walk:
     """GET `path` and the pages its `@odata.nextLink`s name, looking for the member whose `name` is
     `value` (stopping at the page that holds it unless told not to). `on_page` judges each page's
-    members; the first problem it names ends the walk."""
+    members; the first problem it names ends the walk. A loop (a link read before, or a non-empty page
+    whose members equal an earlier page's) is a problem; the bound `MAX_PAGES` is not (`capped`)."""
     walk = Walk()
     seen: dict[str, int] = {}
+    contents: dict[tuple[str, ...], int] = {}
     current = path
     while True:
         reply = ctx.client.request("GET", current)
@@ -201,6 +239,9 @@ def walk_list(
         seen[_absolute(ctx, current)] = walk.pages
         what = f"GET {excerpt(current, 200)[1:-1]} (page {walk.pages})"
         walk.problem = status_problem(reply, op.success_status.value, what)
+        if walk.problem is not None:
+            return walk
+        walk.problem = duplicate_problem(reply)
         if walk.problem is not None:
             return walk
         body, walk.problem = json_object(reply)
@@ -216,42 +257,78 @@ def walk_list(
                 actual=excerpt(members) if "value" in body else "(absent)",
             )
             return walk
+        walk.members += len(members)
         if on_page is not None:
             walk.problem = on_page(reply, members)
             if walk.problem is not None:
                 return walk
-        if walk.found is None and any(isinstance(m, dict) and same_key(m.get(name), value) for m in members):
-            walk.found = reply
+        walk.problem = _page_problem(walk, reply, members, name, value, contents)
+        if walk.problem is not None:
+            return walk
         link = body.get("@odata.nextLink")
         if link is None:
             return walk
         # the link is judged even on the page that ends the search (a loop, another host), never followed then
-        walk.problem = _link_problem(ctx, reply, link, seen, walk.pages)
+        judged, walk.problem = _link_problem(ctx, reply, link, seen, walk.pages)
         if walk.problem is not None or (walk.found is not None and stop_when_found):
             return walk
-        assert isinstance(link, str)
-        current = _relative(ctx, urljoin(reply.exchange.request.url, link))
+        if walk.pages >= MAX_PAGES:
+            walk.capped = True
+            return walk
+        current = judged
+
+
+def _page_problem(
+    walk: Walk, reply: Reply, members: list[JSON], name: str, value: str, contents: dict[tuple[str, ...], int]
+) -> Finding | None:
+    """The object listed twice on this page, or this page repeating an earlier one (a loop); else None.
+
+    Twice on one page is a fault: a page is one answer, and a collection holds an entity once. Twice on
+    two pages is not judged: offset paging on a shared service legally shows a member again when another
+    client inserts before it between two pages (OData 4.01 Protocol §11.2.6.7 lets a service page as it
+    likes, and names no snapshot)."""
+    hits = sum(1 for m in members if isinstance(m, dict) and same_key(m.get(name), value))
+    if hits:
+        walk.found_on.append(walk.pages)
+        walk.found = walk.found or reply
+    if hits > 1:
+        return finding(
+            f"the object with {name} {excerpt(value)} is listed "
+            + ("twice" if hits == 2 else f"{hits} times")
+            + f" on page {walk.pages}; a page lists an entity once",
+            "response.body/value",
+            reply,
+            expected=f"one member with {name} {excerpt(value)}",
+            actual=f"{hits} members with {name} {excerpt(value)}",
+        )
+    if not members:
+        return None
+    keys = _member_keys(members, name)
+    earlier = contents.setdefault(keys, walk.pages)
+    if earlier != walk.pages:
+        return finding(
+            f"page {walk.pages} lists exactly the members of page {earlier} again ({len(members)}): the "
+            "@odata.nextLinks loop, so the list would never end",
+            "response.body/@odata.nextLink",
+            reply,
+            expected="each page new members, and the chain ending",
+            actual=f"page {walk.pages} = page {earlier}",
+        )
+    return None
 
 
 def _absolute(ctx: CheckContext, path: str) -> str:
     return ctx.client.url_for(path)
 
 
-def _relative(ctx: CheckContext, url: str) -> str:
-    parts = urlsplit(url)
-    base_path = urlsplit(ctx.client.base_url).path.rstrip("/")
-    rest = parts.path[len(base_path) :]
-    return rest + (f"?{parts.query}" if parts.query else "")
-
-
 def _link_problem(
     ctx: CheckContext, reply: Reply, link: JSON, seen: dict[str, int], page: int
-) -> Finding | None:
-    """Why the walk must not follow `link` (None: follow it)."""
+) -> tuple[str, Finding | None]:
+    """(the path to request next, as judged, or why the walk must not follow `link`)."""
     shown = excerpt(link, 200)
 
-    def problem(why: str, expected: str) -> Finding:
-        return finding(
+    def problem(why: str, expected: str) -> tuple[str, Finding]:
+        return "", finding(
             f"@odata.nextLink of page {page} {why}",
             "response.body/@odata.nextLink",
             reply,
@@ -261,30 +338,16 @@ def _link_problem(
 
     if not isinstance(link, str) or not link.strip():
         return problem(f"is {shown}, not a URL", "a URL of the next page, or no @odata.nextLink")
-    target = urlsplit(ctx.client.base_url)
-    url = urljoin(reply.exchange.request.url, link.strip())
-    parts = urlsplit(url)
-    if (parts.scheme.lower(), parts.netloc.lower()) != (target.scheme.lower(), target.netloc.lower()):
-        return problem(
-            f"points off the target's origin ({shown}); not followed, so no credential goes there",
-            f"a link on {target.scheme}://{target.netloc}",
-        )
-    if not parts.path.startswith(target.path.rstrip("/") + "/"):
-        return problem(
-            f"points outside the target's base path ({shown}); not followed", f"a link under {target.path}"
-        )
-    absolute = ctx.client.url_for(_relative(ctx, url))
+    judged = judge_link(link, reply.exchange.request.url, ctx.client.url_for(""))
+    if judged.why is not None:
+        return problem(f"({shown}) {judged.why}", judged.expected)
+    absolute = ctx.client.url_for(judged.path)
     if absolute in seen:
         return problem(
             f"repeats the link of page {seen[absolute]}: following it would loop for ever",
             "a link to a page not yet read",
         )
-    if page >= MAX_PAGES:
-        return problem(
-            f"leads past {MAX_PAGES} pages; the harness follows at most {MAX_PAGES}",
-            f"the collection's end within {MAX_PAGES} pages",
-        )
-    return None
+    return judged.path, None
 
 
 __all__ = [

@@ -182,16 +182,52 @@ def duplicate_problem(reply: Reply, *, input: JSON = None, seed: int | None = No
     pointer = repeated[0]
     name = pointer.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
     more = f" ({len(repeated) - 1} more repeated names)" if len(repeated) > 1 else ""
+    values = _repeated_values(reply.content, pointer)
+    shown = ", then ".join(excerpt(v, 60) for v in values[:3])
+    said = (
+        f" (first {shown}: a reader keeping the first value and one keeping the last see different objects)"
+    )
     return finding(
-        f"the response body has a duplicate name {excerpt(name)} at {excerpt(pointer)[1:-1]}{more}; "
-        "names in a JSON object must be unique (RFC 8259 §4, RFC 7493 §2.3)",
+        f"the response body has a duplicate name {excerpt(name)} at {excerpt(pointer)[1:-1]}{more}"
+        f"{said}; names in a JSON object must be unique (RFC 8259 §4, RFC 7493 §2.3)",
         f"response.body{pointer}",
         reply,
         expected="unique names in every object",
-        actual=f"{excerpt(name)} repeated at {excerpt(pointer)[1:-1]}",
+        actual=f"{excerpt(name)} repeated at {excerpt(pointer)[1:-1]}" + (f": {shown}" if values else ""),
         input=input,
         seed=seed,
     )
+
+
+class _Pairs(dict[str, JSON]):
+    """A JSON object as parsed (last value wins) that keeps every (name, value) pair in body order."""
+
+    pairs: list[tuple[str, JSON]]
+
+
+def _keep_pairs(pairs: list[tuple[str, JSON]]) -> _Pairs:
+    obj = _Pairs(pairs)
+    obj.pairs = pairs
+    return obj
+
+
+def _repeated_values(content: bytes, pointer: str) -> list[JSON]:
+    """Every value the member at JSON `pointer` has in its object, in body order ([] when unreadable)."""
+    try:
+        node: JSON = json.loads(content.decode("utf-8"), object_pairs_hook=_keep_pairs)
+    except ValueError:
+        return []
+    *steps, last = [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
+    for step in steps:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            return []
+    if not isinstance(node, _Pairs):
+        return []
+    return [value for name, value in node.pairs if name == last]
 
 
 def answered(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks._replace import replaces, sent_findings, update_sent
 from conformance.checks._resource import (
     item_path,
     key_value,
@@ -23,6 +24,7 @@ from conformance.checks._resource import (
     walk_list,
 )
 from conformance.checks._support import (
+    duplicate_problem,
     echo_findings,
     excerpt,
     finding,
@@ -92,7 +94,7 @@ def _updated(ctx: CheckContext) -> tuple[Body, Reply, Body]:
     before = _read(ctx)[1] if operation(ctx.spec, "get") is not None else created
 
     def send() -> tuple[Body, Reply]:
-        body = update_body(ctx, update, ctx.op, before)
+        body = update_sent(ctx.op, update, before, update_body(ctx, update, ctx.op, before))
         return body, ctx.client.request(
             update.method.value.upper(), item_path(update, ctx.path, value), json=body
         )
@@ -165,7 +167,7 @@ def _same_as_created(op: Operation, created: Body, got: Body, reply: Reply) -> I
 def reads_back(ctx: CheckContext) -> Iterator[Finding]:
     sent, _reply, created, value = _created(ctx)
     reply = _get(ctx, "life:get", value)
-    problem = status_problem(reply, 200, "GET of the object just created")
+    problem = status_problem(reply, 200, "GET of the object just created") or duplicate_problem(reply)
     if problem:
         yield problem
         return
@@ -181,7 +183,8 @@ def reads_back(ctx: CheckContext) -> Iterator[Finding]:
     "LIFE-002",
     Level.MUST,
     "The list holds a created object, found by following @odata.nextLink pages on the target's origin (at "
-    "most 50, no link twice); every page answers 200 with its members in 'value'.",
+    "most 50; a link or a page of members read before is a loop), once on a page; every page answers 200 "
+    "with its members in 'value'.",
     title="Created object is listed",
     doc=DocRef(kind="list", field="success_status"),
     needs=needing("list"),
@@ -195,6 +198,8 @@ def listed(ctx: CheckContext) -> Iterator[Finding]:
     walk = ctx.once("life:list", lambda: walk_list(ctx, listing, ctx.path, name, value))
     if walk.problem is not None:
         yield walk.problem
+    elif walk.found is None and walk.capped:
+        raise Skip(walk.undecided(f"the object created with {name} {excerpt(value)}"))
     elif walk.found is None:
         pages = "its only page" if walk.pages == 1 else f"all {walk.pages} of its pages"
         yield finding(
@@ -227,19 +232,23 @@ def update_answer(ctx: CheckContext) -> Iterator[Finding]:
         return
     if reply.status != 200:
         return
+    problem = duplicate_problem(reply, input=sent)
+    if problem:
+        yield problem
+        return
     got, problem = json_object(reply)
     if got is None:
         yield problem  # type: ignore[misc]
         return
-    yield from echo_findings(update, sent, got, reply)
+    yield from sent_findings(ctx.op, update, sent, got, reply)
     yield from _same_as_created(ctx.op, before, got, reply)
 
 
 @check(
     "LIFE-004",
     Level.MUST,
-    "After an update, GET shows exactly the change: every property sent has its new value and every other "
-    "property the object had is unchanged.",
+    "After an update, GET shows exactly the change: every property sent has its new value and, for a "
+    "PATCH, every other property the object had is unchanged (a PUT sends the whole object and replaces it).",
     title="Update is read back",
     doc=DocRef(kind="update", field="success_status"),
     needs=needing("update", "get"),
@@ -253,7 +262,7 @@ def update_read_back(ctx: CheckContext) -> Iterator[Finding]:
         raise Skip(f"the update answered {reply.status}; see LIFE-003")
     _sent, _created_reply, _created_body, value = _created(ctx)
     after = _get(ctx, "life:get-after-update", value)
-    problem = status_problem(after, 200, "GET after the update")
+    problem = status_problem(after, 200, "GET after the update") or duplicate_problem(after)
     if problem:
         yield problem
         return
@@ -261,8 +270,9 @@ def update_read_back(ctx: CheckContext) -> Iterator[Finding]:
     if got is None:
         yield problem  # type: ignore[misc]
         return
-    yield from echo_findings(update, sent, got, after)
-    yield from unchanged_findings(ctx.op, before, sent, got, after)
+    yield from sent_findings(ctx.op, update, sent, got, after)
+    if not replaces(update):  # a PUT replaces: what it did not send may be reset (see _replace)
+        yield from unchanged_findings(ctx.op, before, sent, got, after)
     yield from _same_as_created(ctx.op, before, got, after)
 
 
@@ -288,7 +298,8 @@ def delete_answer(ctx: CheckContext) -> Iterator[Finding]:
 @check(
     "LIFE-006",
     Level.MUST,
-    "After a delete, GET of the deleted object answers 404 Not Found.",
+    "After a delete, GET of the deleted object answers 404 Not Found, and the list (where a page documents "
+    "one) no longer holds it.",
     title="Deleted object is gone",
     doc=DocRef(kind="delete", field="success_status"),
     needs=needing("delete", "get"),
@@ -304,6 +315,26 @@ def deleted_is_gone(ctx: CheckContext) -> Iterator[Finding]:
     problem = status_problem(after, 404, "GET of the object after its delete")
     if problem:
         yield problem
+        return
+    listing = operation(ctx.spec, "list")
+    if listing is None:
+        return
+    name, _value = key_value(ctx.spec, _created(ctx)[2])
+    walk = ctx.once("life:list-after-delete", lambda: walk_list(ctx, listing, ctx.path, name, value))
+    if walk.problem is not None and walk.found is None:
+        # the list itself is LIFE-002's to judge; its pages after the delete hold other checks' objects
+        raise Skip(
+            f"the list could not be read to its end after the delete ({walk.problem.message}); see LIFE-002"
+        )
+    if walk.found is not None:
+        yield finding(
+            f"the object deleted (its GET answers 404) is still listed: {name} {excerpt(value)} is on page "
+            f"{walk.found_on[0]} of the list",
+            "response.body/value",
+            walk.found,
+            expected=f"no member with {name} {excerpt(value)}",
+            actual=f"listed on page {walk.found_on[0]}",
+        )
 
 
 @check(
@@ -351,7 +382,9 @@ def top_honoured(ctx: CheckContext) -> Iterator[Finding]:
         if not 200 <= reply.status <= 299:
             raise Skip(f"a create for the $top list answered {reply.status}; see CREATE-001")
     reply = ctx.client.request("GET", f"{ctx.path}?$top=1")
-    problem = status_problem(reply, listing.success_status.value, "GET with $top=1")
+    problem = status_problem(reply, listing.success_status.value, "GET with $top=1") or duplicate_problem(
+        reply
+    )
     if problem:
         yield problem
         return

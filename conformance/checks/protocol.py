@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from conformance.checks import CheckContext, DocRef, Skip, check
 from conformance.checks._resource import key_value
@@ -163,6 +163,15 @@ def error_body(ctx: CheckContext) -> Iterator[Finding]:
         raise Skip("no request drew a 4xx answer to examine; see VALID-001 and VALID-004")
 
 
+def _names_key(location: str, ident: str) -> bool:
+    """Whether `location` holds `ident`: as written, percent-encoded, or in OData's quoted key form, where a
+    quote is doubled and may be written `%27` (OData ABNF: SQUOTE = "'" / "%27")."""
+    if ident in location or quote(ident, safe="") in location:
+        return True
+    decoded = unquote(location)
+    return ident in decoded or ident.replace("'", "''") in decoded
+
+
 @check(
     "HDR-101",
     Level.SHOULD,
@@ -187,7 +196,7 @@ def location_header(ctx: CheckContext) -> Iterator[Finding]:
     name, ident = key_value(ctx.spec, body)
     if ident is None and name != "id":
         name, ident = "id", body.get("id") if isinstance(body.get("id"), str) else None
-    if ident and ident not in location and quote(ident, safe="") not in location:
+    if ident and not _names_key(location, ident):
         yield finding(
             f"Location {location!r} does not name the new {name} {ident!r}",
             "response.headers.location",

@@ -279,6 +279,8 @@ def filter_eq(ctx: CheckContext) -> Iterator[Finding]:
         return
     if walk.problem is not None:
         yield walk.problem
+    elif walk.found is None and walk.capped:
+        raise Skip(walk.undecided(f"the object that holds {expression}"))
     elif walk.found is None:
         yield finding(
             f"GET with $filter={expression} did not list the object that holds that value",

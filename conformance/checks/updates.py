@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks._replace import replaces, sent_findings, update_sent
 from conformance.checks._resource import item_path, key_value, needing, operation, unchanged_findings
 from conformance.checks._shrink import shrink
 from conformance.checks._support import (
-    echo_findings,
+    duplicate_problem,
     excerpt,
     finding,
     full_body,
@@ -125,6 +126,7 @@ def _patch(ctx: CheckContext, update: Operation, target: _Target, body: JSON) ->
 def _positive_problem(ctx: CheckContext, update: Operation, target: _Target, body: Body) -> Finding | None:
     """The first way the update with the valid `body` went wrong (its answer, then its read-back)."""
     seed = ctx.options.seed
+    body = update_sent(ctx.op, update, target.state, body)  # a PUT sends the whole object
     reply = _patch(ctx, update, target, body)
     excused = excused_rejection(body, reply, ctx.options.known)
     if excused is not None:
@@ -136,11 +138,14 @@ def _positive_problem(ctx: CheckContext, update: Operation, target: _Target, bod
     if problem is not None:
         return _with_input(problem, body, seed)
     if reply.status == 200:
+        repeated = duplicate_problem(reply, input=body, seed=seed)
+        if repeated is not None:
+            return repeated
         got, problem = json_object(reply)
         if got is None:
             assert problem is not None
             return finding(problem.message, problem.location, reply, input=body, seed=seed)
-        echoed = next(echo_findings(update, body, got, reply, seed=seed), None)
+        echoed = next(sent_findings(ctx.op, update, body, got, reply, seed=seed), None)
         if echoed is not None:
             return echoed
     if not target.readable:
@@ -149,14 +154,17 @@ def _positive_problem(ctx: CheckContext, update: Operation, target: _Target, bod
     get = operation(ctx.spec, "get")
     assert get is not None
     after = ctx.client.request("GET", item_path(get, ctx.path, target.value))
-    problem = status_problem(after, 200, "GET after a generated update")
+    problem = status_problem(after, 200, "GET after a generated update") or duplicate_problem(
+        after, input=body
+    )
     if problem is not None:
         return problem
     got, problem = json_object(after)
     if got is None:
         return problem
-    wrong = next(echo_findings(update, body, got, after, seed=seed), None) or next(
-        unchanged_findings(ctx.op, target.state, body, got, after), None
+    unchanged = () if replaces(update) else unchanged_findings(ctx.op, target.state, body, got, after)
+    wrong = next(sent_findings(ctx.op, update, body, got, after, seed=seed), None) or next(
+        iter(unchanged), None
     )
     target.state = got
     return None if wrong is None else _with_input(wrong, body, seed)
@@ -273,6 +281,7 @@ class _Refusal:
 
 def _refusal(ctx: CheckContext, update: Operation, target: _Target, label: str, body: Body) -> _Refusal:
     seed = ctx.options.seed
+    body = update_sent(ctx.op, update, target.state, body)  # a PUT sends the whole object
     reply = _patch(ctx, update, target, body)
     what = f"an update with {label}"
     problem: Finding | None = None

@@ -80,6 +80,19 @@ def example_schema(ctx: LintContext) -> Iterator[Hit]:
             yield from _check_body(ctx, Body.RESPONSE, ex.response_body, resp_schema, ex.response_where)
 
 
+def _unlisted_requirement(name: str) -> str:
+    """Where the requirement of a member the page never lists comes from (the harness's own rules)."""
+    if name == "id":
+        return (
+            "which the page never lists but the harness requires of every create's answer: a created "
+            "entity comes back with its key, and every Graph entity has an id (OData 4.01 Protocol "
+            "§11.4.2; the Graph REST guidelines)"
+        )
+    if name == "@odata.type":
+        return "which the page's own examples show, so the harness requires it of every create's answer"
+    return "which the harness requires though the page never lists it"
+
+
 def _check_body(
     ctx: LintContext, kind: Body, body: JSON, schema: dict[str, JSON], where: DocLocation | None
 ) -> Iterator[Hit]:
@@ -112,8 +125,13 @@ def _check_body(
         elif missing is not None:
             name = missing.group(1)
             known = op.property(name)
-            cite = f" ({known.required.where.cite()})" if known is not None else ""
-            text = f"example {kind} body leaves out {name!r}, which the page makes required{cite}"
+            if known is not None:
+                text = (
+                    f"example {kind} body leaves out {name!r}, which the page makes required "
+                    f"({known.required.where.cite()})"
+                )
+            else:
+                text = f"example {kind} body leaves out {name!r}, {_unlisted_requirement(name)}"
             if known is not None and known.required.confidence >= WEAK_BELOW:
                 text += "; the requirement is explicit, so the example is wrong"
             if known is not None and known.required.confidence < WEAK_BELOW:
