@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -110,6 +110,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if creating and 200 <= reply.status <= 299 and isinstance(value, str):
             with front.lock:
                 front.held.add(value.lower())  # GUIDs in either case name one object
+            if front.mode == "echo-location":  # the key as sent, in a key-style Location, however long
+                escaped = quote(value.replace("'", "''"), safe="'")
+                location = f"http://127.0.0.1:{front.server_address[1]}{self.path}('{escaped}')"
+                kept = [(k, v) for k, v in kept if k.lower() != "location"] + [("Location", location)]
         self._answer(reply.status, kept, data)
 
     def _answer(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:

@@ -19,6 +19,7 @@ from conformance.checks._support import (
     status_problem,
 )
 from conformance.contract.spec import JSON, Level, Operation
+from conformance.errors import AnswerUnreadable
 from conformance.results import Finding
 
 if TYPE_CHECKING:
@@ -191,7 +192,12 @@ def no_server_error(ctx: CheckContext) -> Iterator[Finding]:
             ctx.notes.append("the remaining robustness inputs were not sent: two answers in a row broke")
             break
         shown = raw[:200].decode("utf-8", "replace")
-        reply, broken = answered(ctx, send, what, input=shown)
+        try:
+            reply, broken = answered(ctx, send, what, input=shown)
+        except AnswerUnreadable as exc:  # it answered (no 5xx, no drop seen), in a form no client reads
+            ctx.notes.append(f"{what}: not judged, {exc}")
+            broken_in_a_row = 0
+            continue
         if broken is not None:
             broken_in_a_row += 1
             yield broken
