@@ -315,7 +315,8 @@ def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> I
     its engine draws them all from the seed and the mode instead (slower, the same for a seed)."""
     from conformance.checks import _bodies
 
-    direct = _bodies.direct_drawing()
+    with _GENERATING:  # its probe draws: never beside another thread's draw (or its first imports)
+        direct = _bodies.direct_drawing()
     drawn: list[JSON] = []
     if not direct:
         with _pinned(f"{seed}:{mode_name}"):
