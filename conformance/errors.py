@@ -62,8 +62,18 @@ class TargetThrottled(TargetError):
     """A 429/503 with Retry-After was still the answer after the retries: nothing was decided."""
 
 
+class AnswerUnreadable(TargetError):
+    """The target answered, in a form the harness (like most HTTP clients) does not read: a header line over
+    64 KiB, more than 100 header fields. Neither a crash nor a dropped connection: the check cannot judge."""
+
+
 # Errors that say nothing about how the target answered the request: never a broken answer (a FAIL).
-UNDECIDED_ERRORS: tuple[type[TargetError], ...] = (TargetUnreachable, BudgetSpent, TargetThrottled)
+UNDECIDED_ERRORS: tuple[type[TargetError], ...] = (
+    TargetUnreachable,
+    BudgetSpent,
+    TargetThrottled,
+    AnswerUnreadable,
+)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

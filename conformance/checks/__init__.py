@@ -99,7 +99,11 @@ class CheckContext:
         return prefetch(self, calls)
 
     def post(self, body: JSON = None, *, raw: bytes | str | None = None, **kw: Any) -> Reply:
-        """POST to the operation's path: `body` as JSON, or `raw` bytes with the caller's headers."""
+        """POST to the operation's path: `body` as JSON, or `raw` bytes with the caller's headers. Each is
+        counted by the key value it sends (`_keys.record`), so a 409 for a repeated key is told apart."""
+        from conformance.checks import _keys
+
+        _keys.record(self, body if raw is None else raw)
         if raw is not None:
             return self.client.request("POST", self.path, body=raw, **kw)
         return self.client.request("POST", self.path, json=body, **kw)

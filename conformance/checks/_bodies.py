@@ -380,7 +380,9 @@ def _broken_object(schema: dict[str, JSON], valid: SearchStrategy[JSON]) -> Sear
 @functools.cache
 def direct_drawing() -> bool:
     """Whether this hypothesis lets `draw` work outside its engine. `draw` uses hypothesis internals
-    (`ConjectureData`, `BuildContext`), which a later release may change; then `engine_bodies` is used."""
+    (`ConjectureData`, `BuildContext`), which a later release may change; then `engine_bodies` is used.
+    The answer holds for the process, and it decides which bodies a seed draws: the caller asks under the
+    lock every draw takes (`fuzz._GENERATING`), so a probe never runs beside another thread's draw."""
     try:
         draw(st.integers(), "probe")
         draw(st.integers(), "probe", simplest=True)

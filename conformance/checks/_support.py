@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from conformance.checks import _keys
 from conformance.checks.judgement import omitted_null_is_legal, same_datetime
 from conformance.contract.spec import JSON, Operation, Property
 from conformance.errors import UNDECIDED_ERRORS, TargetError, TargetUnreachable
@@ -90,13 +91,10 @@ def writable(op: Operation) -> list[Property]:
 
 
 def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
-    """Only the required properties, each with its known-good value (--value) or a valid sample."""
+    """Only the required properties, each with its known-good value (--value) or a valid sample (a key
+    the client sends: a value no other create of the run sends, see `_keys`)."""
     known = ctx.options.known
-    body = {
-        p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name)
-        for p in ctx.op.required
-        if not p.read_only
-    }
+    body = {p.name: value_for(ctx, p.name) for p in ctx.op.required if not p.read_only}
     for group in ctx.op.alternatives:  # one member of each "either A or B" group, a known-good one first
         if not any(name in body for name in group.names):
             name = next((n for n in group.names if n in known), group.names[0])
@@ -105,18 +103,20 @@ def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
 
 
 def value_for(ctx: CheckContext, name: str) -> JSON:
-    """The known-good value of a property, else a valid sample of its schema."""
+    """The known-good value of a property, else a valid sample of its schema (a fresh one for the key)."""
     known = ctx.options.known
     prop = ctx.op.property(name)
-    return known[name] if name in known else sample(prop.schema if prop else {}, ctx, name)
+    if name in known:
+        return known[name]
+    if prop is not None and name == _keys.client_key(ctx):
+        return _keys.fresh(ctx, non_null(prop.schema))
+    return sample(prop.schema if prop else {}, ctx, name)
 
 
 def full_body(ctx: CheckContext) -> dict[str, JSON]:
     """Every writable property the page lists, each with its known-good value or a valid non-null value."""
     known = ctx.options.known
-    body = {
-        p.name: known[p.name] if p.name in known else sample(p.schema, ctx, p.name) for p in writable(ctx.op)
-    }
+    body = {p.name: value_for(ctx, p.name) for p in writable(ctx.op)}
     for group in ctx.op.alternatives:  # "A or B, but not both": only one member of an exclusive group
         if group.exclusive:
             keep = next((n for n in group.names if n in known), group.names[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks import CheckContext, DocRef, Skip, _keys, check
 from conformance.checks._support import (
     duplicate_problem,
     echo_findings,
@@ -55,6 +55,9 @@ def succeeded(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply]:
     The one place that says "there is a 2xx to examine"; CREATE-001 judges the status itself.
     """
     sent, reply = created(ctx, key)
+    conflict = _keys.conflict(ctx, sent, reply)
+    if conflict is not None:  # a legal 409 (a pinned or repeated key): no object, and what to do
+        raise Skip(f"no created object to examine: {conflict}")
     if not 200 <= reply.status <= 299:
         raise Skip(f"no 2xx response to examine (got {reply.status}); see CREATE-001")
     return sent, reply
@@ -79,6 +82,9 @@ def success_body(ctx: CheckContext, key: str) -> tuple[dict[str, JSON], Reply, d
 )
 def minimal_create(ctx: CheckContext) -> Iterator[Finding]:
     sent, reply = created(ctx, "minimal")
+    conflict = _keys.conflict(ctx, sent, reply)
+    if conflict is not None:
+        raise Skip(f"the create cannot be judged: {conflict}")
     problem = status_problem(reply, ctx.op.success_status.value, f"a create with {excerpt(sent)}")
     if problem:
         yield problem
@@ -134,6 +140,9 @@ def example_create(ctx: CheckContext) -> Iterator[Finding]:
     body, notes = repaired_example(ctx)
     ctx.notes.extend(notes)
     reply = ctx.post(body)
+    conflict = _keys.conflict(ctx, body, reply)
+    if conflict is not None:
+        raise Skip(f"the example request cannot be judged: {conflict}")
     problem = status_problem(reply, ctx.op.success_status.value, "the page's example request")
     if problem:
         yield problem

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.checks import CheckContext, DocRef, Skip, check
+from conformance.checks import CheckContext, DocRef, Skip, _keys, check
 from conformance.checks._prefetch import Stream
 from conformance.checks._support import (
     answered,
@@ -36,7 +36,7 @@ from conformance.checks._support import (
 from conformance.checks._unicode import seed_unicode_tables
 from conformance.checks.judgement import degenerate_values, excused_rejection, without_degenerate_values
 from conformance.contract.schemas import validation_errors
-from conformance.contract.spec import JSON, Level, Operation, request_schema, response_schema
+from conformance.contract.spec import JSON, Level, Operation, Property, request_schema, response_schema
 from conformance.errors import UNDECIDED_ERRORS, TargetError
 from conformance.results import Finding
 
@@ -68,10 +68,16 @@ def judge(
         # by an empty string beside it).
         plain = without_degenerate_values(body)
         if plain != body and validity(op, plain) is True:
+            plain = _keys.rekey(ctx, plain)  # a create of its own: its own key value
             problem = judge(ctx, plain, twin(plain), valid=True)
             if problem is not None:
                 twin_of = "the twin, with the degenerate values of a refused body made plain"
                 return replace(problem, message=f"{problem.message} ({twin_of})")
+    conflict = _keys.conflict(ctx, body, reply)
+    if conflict is not None:  # a 409 for a key value pinned or sent before: legal, said in a note
+        if conflict not in ctx.notes:
+            ctx.notes.append(conflict)
+        return None
     if excused is not None:
         if excused not in ctx.notes:  # one note per kind of refusal, not one per generated body
             ctx.notes.append(excused)
@@ -251,26 +257,28 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
             state["error"] = exc
             return None
 
+    # A body as drawn (what a failure is shrunk from) and as sent: a key the client sends gets a value no
+    # other create of the run sends (`_keys.rekey`), given in the order drawn, so at any concurrency.
     failed: tuple[JSON, Finding] | None = None
     if ctx.client.concurrency > 1:
-        drawn: list[JSON] = []
+        drawn: list[tuple[JSON, JSON]] = []
 
         def judge_ahead(index: int, take: Callable[[], Reply]) -> bool:
             nonlocal failed
-            problem = attempt(drawn[index], take)
+            problem = attempt(drawn[index][1], take)
             if problem is not None:
-                failed = (drawn[index], problem)
+                failed = (drawn[index][0], problem)
             return problem is not None or state["error"] is not None
 
         ahead = Stream(ctx, judge_ahead)
         for body in _bodies_of(strategy, ctx.options.seed, mode_name, ctx.options.examples):
-            drawn.append(body)
-            if not ahead.add(partial(_send_from, body=body)):
+            drawn.append((body, _keys.rekey(ctx, body)))
+            if not ahead.add(partial(_send_from, body=drawn[-1][1])):
                 break  # judged a failure (or the target is gone): the bodies after it are not needed
         ahead.finish()
     else:
         for body in _bodies_of(strategy, ctx.options.seed, mode_name, ctx.options.examples):
-            problem = attempt(body)
+            problem = attempt(_keys.rekey(ctx, body))
             if problem is not None:
                 failed = (body, problem)
             if problem is not None or state["error"] is not None:
@@ -286,7 +294,7 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
         nonlocal smallest
         if candidate is not None and validity(op, candidate) != validity(op, failed[0]):
             return False  # a shrink keeps the kind of body that failed (valid stays valid), sends nothing
-        problem = attempt(candidate)
+        problem = attempt(_keys.rekey(ctx, candidate))
         if problem is not None:
             smallest = (candidate, problem)
         return problem is not None
@@ -307,7 +315,8 @@ def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> I
     its engine draws them all from the seed and the mode instead (slower, the same for a seed)."""
     from conformance.checks import _bodies
 
-    direct = _bodies.direct_drawing()
+    with _GENERATING:  # its probe draws: never beside another thread's draw (or its first imports)
+        direct = _bodies.direct_drawing()
     drawn: list[JSON] = []
     if not direct:
         with _pinned(f"{seed}:{mode_name}"):
@@ -441,7 +450,12 @@ def generated_negative(ctx: CheckContext) -> Iterator[Finding]:
 
 def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
     """Deliberate bodies generation finds only by chance, built from the spec's own properties."""
-    cases: list[tuple[str, JSON]] = []
+    return [(label, {**base, prop.name: value}) for prop, label, value in edge_values(op)]
+
+
+def edge_values(op: Operation) -> list[tuple[Property, str, JSON]]:
+    """(property, label, value) of each edge case: one property given a value generation finds by chance."""
+    cases: list[tuple[Property, str, JSON]] = []
     for prop in writable(op):
         schema = non_null(prop.schema)
         kind, fmt = schema.get("type"), schema.get("format")
@@ -465,7 +479,21 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
                 ("free text", "yesterday"),
             ]
         for label, value in values:
-            cases.append((f"{prop.name} = {label}", {**base, prop.name: value}))
+            cases.append((prop, f"{prop.name} = {label}", value))
+    return cases
+
+
+def _edge_bodies(ctx: CheckContext) -> list[tuple[str, JSON]]:
+    """GEN-003's bodies, each on a minimal body of its own: a key the client sends gets a value no other
+    create of the run sends, and an edge case of the key itself keeps its edge (padding, length, script)
+    with the check's tag inside, where a non-empty string leaves room for it (`_keys.fresh`)."""
+    key = _keys.client_key(ctx)
+    cases: list[tuple[str, JSON]] = []
+    for prop, label, value in edge_values(ctx.op):
+        if prop.name == key and isinstance(value, str) and value:
+            tagged = _keys.fresh(ctx, non_null(prop.schema), value)
+            value = tagged if len(value) < 1000 or not isinstance(tagged, str) else tagged[-len(value) :]
+        cases.append((label, {**minimal_body(ctx), prop.name: value}))
     return cases
 
 
@@ -482,7 +510,7 @@ def edge_cases(op: Operation, base: dict[str, JSON]) -> list[tuple[str, JSON]]:
 )
 def edge_case_bodies(ctx: CheckContext) -> Iterator[Finding]:
     op = ctx.op
-    cases = edge_cases(op, minimal_body(ctx))
+    cases = _edge_bodies(ctx)
     sent = ctx.prefetch([partial(_send_from, body=body) for _, body in cases])
     for (label, body), take in zip(cases, sent, strict=True):
         reply, broken = answered(ctx, take, label, input=body)

@@ -23,7 +23,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.errors import TargetError, TargetThrottled, TargetTimeout, TargetUnreachable
+from conformance.errors import (
+    AnswerUnreadable,
+    TargetError,
+    TargetThrottled,
+    TargetTimeout,
+    TargetUnreachable,
+)
 
 if TYPE_CHECKING:
     from conformance.target.redaction import Redactor
@@ -366,10 +372,28 @@ def send_failure(
         )
     if deadline.fired or isinstance(e, requests.exceptions.Timeout):
         return deadline_error(method, url, deadline.seconds)
+    unread = _beyond_limits(cause)
+    if unread is not None:
+        return AnswerUnreadable(
+            f"{method} {url}: the target answered with {unread}, which the harness, like most HTTP clients, "
+            "does not read; its answer cannot be judged"
+        )
     return TargetError(
         f"{method} {url}: the target's answer is not usable HTTP ({redactor.one_line(cause)}); "
         "check the target's logs"
     )
+
+
+def _beyond_limits(cause: BaseException) -> str | None:
+    """What of an answer's head went past the client's limits (Python's http.client: a line of 64 KiB, 100
+    header fields), said as what it is; None for any other failure."""
+    if isinstance(cause, http.client.LineTooLong):
+        what = str(cause).rsplit("reading ", 1)[-1]  # "got more than 65536 bytes when reading header line"
+        line = "status line" if "status" in what else "response header line"
+        return f"a {line} longer than {getattr(http.client, '_MAXLINE', 65536) // 1024} KiB"
+    if isinstance(cause, http.client.HTTPException) and "more than" in str(cause) and "headers" in str(cause):
+        return f"more than {getattr(http.client, '_MAXHEADERS', 100)} response header fields"
+    return None
 
 
 def throttled(status: int, method: str, url: str, attempts: int, waited: float, why: str) -> TargetError:

@@ -34,6 +34,7 @@ import urllib3
 from conformance.contract.spec import JSON
 from conformance.errors import (
     UNDECIDED_ERRORS,
+    AnswerUnreadable,
     BudgetSpent,
     ConfigError,
     TargetError,
@@ -381,7 +382,12 @@ class Client:
                 self.stalls += 1  # what the give-up rule counts: answers that cost a timeout, or none at all
             if not isinstance(error, UNDECIDED_ERRORS):  # the request went out and the answer broke
                 self.server_failures.append(self.last_exchange)
-            elif previous is not None and previous.error is None and self.stopped_after is None:
+            elif (
+                not isinstance(error, AnswerUnreadable)  # it did answer: nothing says it stopped
+                and previous is not None
+                and previous.error is None
+                and self.stopped_after is None
+            ):
                 self.stopped_after = previous  # it answered that one, then stopped accepting connections
             return error
 
