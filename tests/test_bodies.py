@@ -266,7 +266,7 @@ def test_drawing_a_body_needs_no_hypothesis_and_is_the_same_on_any_python():
 
 
 PINNED = [
-    "{'userId': ''} {'deletedDateTime': '1941-08-30T02:50:28.24781-20:30', 'userId': ':'} 0fce2c565b235e4d",
+    "{'userId': ''} {'deletedDateTime': '1941-08-30T02:50:28.24781-20:30', 'userId': ':'} ee5119c22eec9602",
     "{} {'deletedDateTime': '2024-05-17 09:30:00Z', 'userId': '\\u3000抱k5\\'ﲰ7p.ऒ\"  '} 1a208138dc21c676",
     "False",
 ]

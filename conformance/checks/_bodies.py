@@ -9,7 +9,8 @@ microseconds:
 - valid ("positive"): every required property, any subset of the optional ones, nulls where allowed, the
   members an alternatives group needs, made of `_values`' edge values. Each body stresses one theme (its
   strings padded, non-ASCII, astral, with control characters, long or empty; nulls; edge values) and the
-  first bodies of a run take each theme in turn, so even ten examples cover them all;
+  first bodies of a run take each theme in turn, so even ten examples cover them all; body 1 sends every
+  property with a value (each is then echoed and read back at least once);
 - invalid ("negative"): a valid body broken in one place: a required property missing, a property (at any
   depth) mistyped or badly formatted (a format, enumeration, length or range it refuses), an undeclared
   property, an alternatives group left out or an exclusive one over-filled, a body that is not an object,
@@ -77,8 +78,9 @@ class Bodies:
         slot = index - 1
         if not self.negative:
             c.theme = THEMES[slot] if 0 <= slot < len(THEMES) else c.pick(THEMES) if index else ""
-            c.optional = 1.0 if c.theme == "nulls" else c.rng.random()
-            c.nulls = 0.9 if c.theme == "nulls" else 0.15
+            full = slot == 0  # body 1 sends every property with a value: each is echoed and read back once
+            c.optional = 1.0 if full or c.theme == "nulls" else c.rng.random()
+            c.nulls = 0.0 if full else 0.9 if c.theme == "nulls" else 0.15
             return self.root.draw(c)
         c.optional = c.rng.random()
         c.nulls = 0.1
