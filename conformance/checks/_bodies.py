@@ -10,7 +10,8 @@ microseconds:
   members an alternatives group needs, made of `_values`' edge values. Each body stresses one theme (its
   strings padded, non-ASCII, astral, with control characters, long or empty; nulls; edge values) and the
   first bodies of a run take each theme in turn, so even ten examples cover them all; body 1 sends every
-  property with a value (each is then echoed and read back at least once);
+  property with a value (each is then echoed and read back at least once), and bodies 2, 3, ... send each
+  member of an alternatives group alone in turn;
 - invalid ("negative"): a valid body broken in one place: a required property missing, a property (at any
   depth) mistyped or badly formatted (a format, enumeration, length or range it refuses), an undeclared
   property, an alternatives group left out or an exclusive one over-filled, a body that is not an object,
@@ -74,7 +75,7 @@ class Bodies:
 
     def draw(self, key: str, index: int) -> JSON:
         """Body `index` (0: the simplest) from `random.Random(key)` alone."""
-        c = Chooser(key) if index else v.simplest()
+        c = Chooser(key, index - 1) if index else v.simplest()
         slot = index - 1
         if not self.negative:
             c.theme = THEMES[slot] if 0 <= slot < len(THEMES) else c.pick(THEMES) if index else ""
@@ -454,10 +455,11 @@ class Object(Gen):
     def draw(self, c: Chooser) -> JSON:
         chosen: list[str] = []
         banned: list[str] = []
+        turn = c.slot - 1  # bodies 2, 3, ... send each member of a group alone in turn (body 1 sends all)
         for names, exclusive in self.groups:
-            pick = c.pick(names)
+            pick = names[turn] if 0 <= turn < len(names) else c.pick(names)
             chosen.append(pick)
-            if exclusive:
+            if exclusive or 0 <= turn < len(names):
                 banned += [n for n in names if n != pick]
         body: dict[str, JSON] = {}
         for name, gen in self.props.items():

@@ -7,8 +7,8 @@ included), and what breaks a value or a body: badly formatted strings, bodies th
 
 Every choice goes through a `Chooser` and is written so that the generator's zero (`Simplest`) gives its
 simplest outcome: the first option, the lowest count, the value nearest zero. So body 0 is the simplest.
-Only `random()`, `getrandbits()`, `randrange()` and `randint()` are used, whose results for a seed have
-not changed since Python 3.2; nothing depends on set or hash order.
+Only `random()` and `getrandbits()` are used (an index is `int(random() * n)`), whose results for a seed
+have not changed since Python 3.2; nothing depends on set or hash order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import math
 import random
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Final, Generic, TypeVar
 
@@ -48,22 +48,24 @@ class _Zero(random.Random):
 
 
 class Chooser:
-    """The choices of one body, from `random.Random(key)`, and what the body stresses (`theme`), how
-    often it sends an optional property (`optional`) and a null where one is allowed (`nulls`)."""
+    """The choices of one body, from `random.Random(key)`, its place in the run (`slot`), what it stresses
+    (`theme`), how often it sends an optional property (`optional`) and a null where allowed (`nulls`)."""
 
-    __slots__ = ("nulls", "optional", "rng", "theme")
+    __slots__ = ("nulls", "optional", "rng", "slot", "theme")
 
-    def __init__(self, key: str | None) -> None:
+    def __init__(self, key: str | None, slot: int = -1) -> None:
         self.rng: random.Random = random.Random(key) if key is not None else _Zero()
+        self.slot = slot  # the body's index - 1: bodies 1, 2, ... stress what they cover in turn
         self.theme = ""
         self.optional = 0.0
         self.nulls = 0.0
 
     def below(self, n: int) -> int:
-        return self.rng.randrange(n) if n > 1 else 0
+        """0 <= k < n (n at most 2**53)."""
+        return int(self.rng.random() * n)
 
     def between(self, low: int, high: int) -> int:
-        return self.rng.randint(low, high) if high > low else low
+        return low + int(self.rng.random() * (high - low + 1)) if high > low else low
 
     def chance(self, p: float) -> bool:
         return self.rng.random() >= 1.0 - p  # never for the zero generator (unless p is 1)
@@ -114,35 +116,41 @@ _STYLES: Final = Weighted([(s, w) for s, w in zip(STYLES, (6, 3, 3, 3, 2, 2, 1, 
 _LONG: Final = (257, 4000)  # past the 255/256 limits of many stores
 
 
-def _from(rng: random.Random, ranges: Sequence[tuple[int, int]]) -> str:
-    low, high = ranges[rng.randrange(len(ranges))]
-    return chr(rng.randint(low, high))
+def _from(r: Callable[[], float], ranges: Sequence[tuple[int, int]]) -> str:
+    low, high = ranges[int(r() * len(ranges))]
+    return chr(low + int(r() * (high - low + 1)))
 
 
-def _char(c: Chooser, style: str) -> str:
-    rng = c.rng
+_N_ASCII: Final = len(_ASCII)
+_N_ANY: Final = 0x110000 - 0x800  # every code point UTF-8 carries: all but the surrogates
+
+
+def _char(r: Callable[[], float], style: str) -> str:
     if style == "ascii":
-        return _ASCII[rng.randrange(len(_ASCII))]
-    if style == "any":  # any code point UTF-8 carries: every one but the surrogates
-        point = rng.randrange(0x110000 - 0x800)
+        return _ASCII[int(r() * _N_ASCII)]
+    if style == "any":
+        point = int(r() * _N_ANY)
         return chr(point + 0x800 if point >= 0xD800 else point)
-    roll = rng.random()
+    roll = r()
     if style == "wide":
-        return (
-            _from(rng, _WIDE) if roll < 0.8 else _from(rng, _COMBINING) if roll < 0.9 else _from(rng, _ASTRAL)
-        )
+        return _from(r, _WIDE) if roll < 0.8 else _from(r, _COMBINING) if roll < 0.9 else _from(r, _ASTRAL)
     if style == "astral":
         if roll < 0.15:
-            return _SEQUENCES[rng.randrange(len(_SEQUENCES))]
-        return (
-            _from(rng, _ASTRAL) if roll < 0.6 else _from(rng, _COMBINING) if roll < 0.7 else _char(c, "ascii")
-        )
+            return _SEQUENCES[int(r() * len(_SEQUENCES))]
+        return _from(r, _ASTRAL) if roll < 0.6 else _from(r, _COMBINING) if roll < 0.7 else _char(r, "ascii")
     if style == "control":
-        return _from(rng, _CONTROL) if roll < 0.4 else _char(c, "ascii")
+        return _from(r, _CONTROL) if roll < 0.4 else _ASCII[int(r() * _N_ASCII)]
     # plain: mostly ASCII, now and then anything
     if roll < 0.8:
-        return _ASCII[rng.randrange(len(_ASCII))]
-    return _char(c, ("wide", "astral", "control", "any")[rng.randrange(4)])
+        return _ASCII[int(r() * _N_ASCII)]
+    return _char(r, ("wide", "astral", "control", "any")[int(r() * 4)])
+
+
+def _chars(c: Chooser, style: str, n: int) -> str:
+    r = c.rng.random
+    if style == "ascii":
+        return "".join([_ASCII[int(r() * _N_ASCII)] for _ in range(n)])
+    return "".join([_char(r, style) for _ in range(n)])
 
 
 def text(c: Chooser, low: int = 0, high: int | None = None, style: str | None = None) -> str:
@@ -161,13 +169,13 @@ def text(c: Chooser, low: int = 0, high: int | None = None, style: str | None = 
         length = min(length, high)
     length = max(length, low)
     if style == "padded":
-        inner = "".join(_char(c, "plain") for _ in range(max(1, length - 2)))
+        inner = _chars(c, "plain", max(1, length - 2))
         value = c.pick(BLANKS) + inner + c.pick(BLANKS)
     elif style == "long":
-        chunk = "".join(_char(c, c.pick(("plain", "ascii", "wide", "any"))) for _ in range(c.between(1, 40)))
+        chunk = _chars(c, c.pick(("plain", "ascii", "wide", "any")), c.between(1, 40))
         value = (chunk * (length // len(chunk) + 1))[:length]
     else:
-        value = "".join(_char(c, style) for _ in range(length))
+        value = _chars(c, style, length)
     if high is not None and len(value) > high:
         value = value[:high]
     return value + "a" * (low - len(value)) if len(value) < low else value
@@ -213,7 +221,7 @@ def datetime_text(c: Chooser) -> str:
     when = f"{year:04d}-{month:02d}-{day:02d}T{c.below(24):02d}:{c.below(60):02d}:{c.below(60):02d}"
     digits = c.below(8)
     if digits:
-        when += "." + "".join(str(c.below(10)) for _ in range(digits))
+        when += f".{c.below(10**digits):0{digits}d}"
     offset = c.weighted(_OFFSETS)
     if offset == "any":
         offset = f"{'+-'[c.below(2)]}{c.below(24):02d}:{c.pick((0, 30, 45, c.below(60))):02d}"
