@@ -1,7 +1,7 @@
-"""Generated tests: bodies drawn from the derived request schema, hypothesis shrinks failures.
+"""Generated tests: bodies drawn from the derived request schema, failures shrunk (`_shrink`).
 
 The derived vocabulary is drawn by `_bodies`, any other schema by schemathesis. The only room (with
-`_bodies`) that imports schemathesis and hypothesis. Requests still go through the
+`_fallback`) that imports schemathesis and hypothesis, and only for such a schema. Requests still go through the
 harness `Client`, so evidence is redacted and reads are bounded like every other check.
 Whether a drawn body is valid is decided by the harness's own validator (formats on), not
 by the generation mode alone: a "negative" body that happens to be valid is judged as valid.
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from conformance.target.client import Reply
 
 _GENERATING = threading.RLock()  # hypothesis, `random` and schemathesis's strategies are process-wide
-SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
+SHRINK_BUDGET = 60  # extra requests `_shrink` may spend making a failing body smaller
 
 
 def judge(
