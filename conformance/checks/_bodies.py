@@ -24,10 +24,22 @@ outside `KEYWORDS` gets `None` here, and the caller uses schemathesis (`_fallbac
 
 from __future__ import annotations
 
-import copy
 from typing import Final
 
 from conformance.checks import _values as v
+from conformance.checks._drawers import (
+    AnyJson,
+    Array,
+    Boolean,
+    Choice,
+    Enum,
+    Gen,
+    Null,
+    Number,
+    String,
+    Unsupported,
+    mistyped,
+)
 from conformance.checks._values import Chooser, Weighted
 from conformance.contract.spec import JSON
 
@@ -39,29 +51,9 @@ KEYWORDS: Final = frozenset(
     }
 )  # fmt: skip
 FORMATS: Final = frozenset({"date-time", "date", "uuid"})
-JUDGED_FORMATS: Final = ("date-time", "uuid")  # the formats the harness's validator checks
-_MAX_ITEMS: Final = 6  # lists longer than this find nothing shorter ones do not, and cost requests' time
 THEMES: Final = ("padded", "wide", "nulls", "astral", "control", "edges", "ascii", "long", "empty", "any")
 WAYS: Final = ("missing", "mistyped", "formatted", "not-json", "not-object", "undeclared", "group", "over")
 _WAY_WEIGHTS: Final = {"missing": 2, "mistyped": 3, "formatted": 3, "undeclared": 1, "group": 2, "over": 1}
-_NESTED_WAYS: Final = ("missing", "mistyped", "formatted", "undeclared", "group", "over")
-
-
-class Unsupported(Exception):
-    """The schema uses something these drawers do not draw: the caller falls back to schemathesis."""
-
-
-class Gen:
-    """Draws one value of a schema. `wrong` gives a value of the schema breaking it in `way` (mistyped,
-    formatted), or None when it has none."""
-
-    ways: tuple[str, ...] = ()  # the ways a value of this schema can be broken inside (objects)
-
-    def draw(self, c: Chooser) -> JSON:
-        raise NotImplementedError
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        return False, None
 
 
 class Bodies:
@@ -201,190 +193,6 @@ def _int(schema: dict[str, JSON], key: str) -> int | None:
     return value
 
 
-def _same(a: JSON, b: JSON) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return bool(a == b)
-
-
-def _kinds_of(value: JSON) -> set[str]:
-    if value is None:
-        return {"null"}
-    if isinstance(value, bool):
-        return {"boolean"}
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return {"integer", "number"}
-    if isinstance(value, float):
-        return {"number"}
-    return {"string"} if isinstance(value, str) else {"array"} if isinstance(value, list) else {"object"}
-
-
-def _mistyped(c: Chooser, allowed: set[str]) -> tuple[bool, JSON]:
-    """A value of a JSON kind outside `allowed` (an integer is a number too)."""
-    outside = [k for k in v.kinds() if k not in allowed and not (k == "integer" and "number" in allowed)]
-    if not outside:
-        return False, None
-    return True, v.of_kind(c, c.pick(outside))
-
-
-# -- the drawers -------------------------------------------------------------------------------------
-
-
-class AnyJson(Gen):
-    def draw(self, c: Chooser) -> JSON:
-        return v.any_json(c)
-
-
-class Null(Gen):
-    def draw(self, c: Chooser) -> JSON:
-        return None
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        return _mistyped(c, {"null"}) if way == "mistyped" else (False, None)
-
-
-class Boolean(Gen):
-    def draw(self, c: Chooser) -> JSON:
-        return c.chance(0.5)
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        return _mistyped(c, {"boolean"}) if way == "mistyped" else (False, None)
-
-
-class Enum(Gen):
-    def __init__(self, values: list[JSON]) -> None:
-        self.values = values
-
-    def draw(self, c: Chooser) -> JSON:
-        return copy.deepcopy(c.pick(self.values))
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        if way == "mistyped":
-            return _mistyped(c, set().union(*(_kinds_of(x) for x in self.values)))
-        if way != "formatted":
-            return False, None
-        member = c.pick(self.values)
-        near = (  # the near misses a lenient server lets through, then anything
-            [member.swapcase(), member + " ", member.upper(), member + "x"] if isinstance(member, str) else []
-        )
-        for candidate in [*near, v.text(c, 1, 12), v.integer(c)]:
-            if not any(_same(candidate, x) for x in self.values):
-                return True, candidate
-        return False, None
-
-
-class Choice(Gen):
-    """One of several schemas (`anyOf`, a list of types); a null branch taken at the body's null rate."""
-
-    def __init__(self, branches: list[Gen]) -> None:
-        self.branches = [b for b in branches if not isinstance(b, Null)]
-        self.nullable = len(self.branches) < len(branches)
-        self.typed = all(
-            isinstance(b, Null | Boolean | Number | String | Array | Object | Enum) for b in branches
-        )
-        self.allowed: set[str] = set()
-        for b in branches:
-            self.allowed |= _kinds(b)
-
-    def draw(self, c: Chooser) -> JSON:
-        if not self.branches or (self.nullable and c.chance(c.nulls)):
-            return None
-        return c.pick(self.branches).draw(c)
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        if not self.typed:
-            return False, None  # a branch takes any value (or one this cannot tell): nothing is wrong for it
-        if way == "mistyped":
-            return _mistyped(c, self.allowed)
-        fitting = [b for b in self.branches if _kinds_of(value) & _kinds(b)] if value is not None else []
-        if fitting:
-            ok, bad = fitting[0].wrong(c, way, value)
-            if ok and len(self.branches) == 1:
-                return ok, bad
-        return False, None
-
-
-def _kinds(gen: Gen) -> set[str]:
-    if isinstance(gen, Number):
-        return {"integer"} if gen.whole else {"integer", "number"}
-    if isinstance(gen, Enum):
-        return set().union(*(_kinds_of(x) for x in gen.values))
-    kind = {Null: "null", Boolean: "boolean", String: "string", Array: "array", Object: "object"}
-    return {kind[type(gen)]} if type(gen) in kind else set()
-
-
-class Number(Gen):
-    def __init__(self, whole: bool, low: int | None, high: int | None) -> None:
-        self.whole, self.low, self.high = whole, low, high
-
-    def draw(self, c: Chooser) -> JSON:
-        if self.whole or c.below(2) == 0:
-            return v.integer(c, self.low, self.high)
-        return v.number(c, self.low, self.high)
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        if way == "mistyped":
-            return _mistyped(c, _kinds(self))
-        if way == "formatted" and (self.low is not None or self.high is not None):
-            if self.low is not None and (self.high is None or c.chance(0.5)):
-                return True, self.low - 1 - (c.below(10) if self.whole else c.rng.random())
-            assert self.high is not None
-            return True, self.high + 1 + (c.below(10) if self.whole else c.rng.random())
-        return False, None
-
-
-class String(Gen):
-    def __init__(self, fmt: str, low: int, high: int | None) -> None:
-        self.fmt, self.low, self.high = fmt, low, high
-
-    def draw(self, c: Chooser) -> JSON:
-        if self.fmt == "date-time":
-            return v.datetime_text(c)
-        if self.fmt == "date":
-            return v.date_text(c)
-        if self.fmt == "uuid":
-            return v.guid_text(c)
-        return v.text(c, self.low, self.high)
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        if way == "mistyped":
-            return _mistyped(c, {"string"})
-        if way != "formatted":
-            return False, None
-        if self.fmt in JUDGED_FORMATS:
-            return True, v.bad_format(c, self.fmt)
-        if self.high is not None and (self.low == 0 or c.chance(0.5)):
-            return True, v.text(c, self.high + 1, self.high + 1 + c.below(8))
-        if self.low > 0:
-            return True, v.text(c, 0, self.low - 1)
-        return False, None
-
-
-class Array(Gen):
-    def __init__(self, item: Gen, low: int, high: int | None) -> None:
-        self.item, self.low = item, low
-        self.high = max(low, min(_MAX_ITEMS, high if high is not None else _MAX_ITEMS))
-        self.limit = high
-        self.ways = item.ways
-
-    def draw(self, c: Chooser) -> JSON:
-        return [self.item.draw(c) for _ in range(c.between(self.low, self.high))]
-
-    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
-        items = list(value) if isinstance(value, list) else []
-        if way == "mistyped" and (not items or c.chance(0.5)):
-            return _mistyped(c, {"array"})
-        if way == "formatted" and self.limit is not None and c.chance(0.3):
-            return True, items + [self.item.draw(c) for _ in range(self.limit + 1 - len(items))]
-        at = c.below(len(items)) if items else 0
-        current = items[at] if items else self.item.draw(c)
-        ok, bad = self.item.wrong(c, way, current)
-        if not ok:
-            return _mistyped(c, {"array"}) if way == "mistyped" else (False, None)
-        return True, [*items[:at], bad, *items[at + 1 :]] if items else [bad]
-
-
 def _groups(schema: dict[str, JSON]) -> list[tuple[list[str], bool]]:
     """Alternatives groups (`anyOf`/`oneOf` of `{"required": [name]}`, maybe in an `allOf`):
     (names, exclusive)."""
@@ -407,19 +215,6 @@ def _groups(schema: dict[str, JSON]) -> list[tuple[list[str], bool]]:
     return found
 
 
-def _formattable(gen: Gen) -> bool:
-    """Whether a value of `gen`'s own type can break it (a format, enumeration, length or range)."""
-    if isinstance(gen, Choice):
-        return len(gen.branches) == 1 and gen.typed and _formattable(gen.branches[0])
-    if isinstance(gen, String):
-        return gen.fmt in JUDGED_FORMATS or gen.low > 0 or gen.high is not None
-    if isinstance(gen, Number):
-        return gen.low is not None or gen.high is not None
-    if isinstance(gen, Array):
-        return gen.limit is not None or _formattable(gen.item)
-    return isinstance(gen, Enum) or (isinstance(gen, Object) and "formatted" in gen.ways)
-
-
 def _without_null(gen: Gen) -> Gen:
     """`gen` with its null branch removed: the member chosen to satisfy a group needs a value."""
     if isinstance(gen, Choice) and gen.nullable and gen.branches:
@@ -428,6 +223,8 @@ def _without_null(gen: Gen) -> Gen:
 
 
 class Object(Gen):
+    kinds = frozenset({"object"})
+
     def __init__(self, schema: dict[str, JSON]) -> None:
         props = schema.get("properties", {})
         if not isinstance(props, dict):
@@ -442,7 +239,7 @@ class Object(Gen):
         self.closed = schema.get("additionalProperties") is False
         own = {"missing"} if self.required else set()
         own |= {"mistyped"} if self.props else set()
-        own |= {"formatted"} if any(_formattable(g) for g in self.props.values()) else set()
+        own |= {"formatted"} if any(g.formattable for g in self.props.values()) else set()
         own |= {"undeclared"} if self.closed else set()
         own |= {"group"} if self.groups else set()
         own |= {"over"} if any(exclusive and len(names) > 1 for names, exclusive in self.groups) else set()
@@ -472,7 +269,7 @@ class Object(Gen):
     def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
         """As a property's value: mistyped itself (half the time) or broken inside."""
         if way == "mistyped" and (not isinstance(value, dict) or c.chance(0.5)):
-            return _mistyped(c, {"object"})
+            return mistyped(c, self.kinds)
         if not isinstance(value, dict):
             return False, None
         return self.breaks(c, way, value)

@@ -1,8 +1,8 @@
 """Generated tests: bodies drawn from the derived request schema, failures shrunk (`_shrink`).
 
 The derived vocabulary is drawn by `_bodies`, any other schema by schemathesis. The only room (with
-`_fallback`) that imports schemathesis and hypothesis, and only for such a schema. Requests still go through the
-harness `Client`, so evidence is redacted and reads are bounded like every other check.
+`_fallback`) that imports schemathesis and hypothesis, and only for such a schema. Requests still go
+through the harness `Client`, so evidence is redacted and reads are bounded like every other check.
 Whether a drawn body is valid is decided by the harness's own validator (formats on), not
 by the generation mode alone: a "negative" body that happens to be valid is judged as valid.
 """
