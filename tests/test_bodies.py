@@ -264,7 +264,7 @@ def test_drawing_a_body_needs_no_hypothesis_and_is_the_same_on_any_python():
         f"op = derive_page({str(SEED_PAGE)!r}).operation\n"
         "for mode in ('positive', 'negative'):\n"
         "    bodies = [repr(b) for b in _bodies_of(_strategy(op, mode, {}), 1, mode, 20)]\n"
-        "    print(bodies[0], bodies[2], hashlib.sha256(repr(bodies).encode()).hexdigest()[:16])\n"
+        "    print(bodies[0], hashlib.sha256(repr(bodies).encode()).hexdigest()[:16])\n"
         "print('hypothesis' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
@@ -272,7 +272,7 @@ def test_drawing_a_body_needs_no_hypothesis_and_is_the_same_on_any_python():
 
 
 PINNED = [
-    "{'userId': ''} {'deletedDateTime': '2064-10-10T23:27:32.476706Z', 'userId': 'ş'} bc6a590c19dc16d5",
-    "{} {'deletedDateTime': ':; ?', 'userId': 'ix+¼:l;?'} 509015a79ee3e577",
+    "{'userId': ''} 3a2e63f4d755c86d",
+    "{} 33941aa9cfdfbc15",
     "False",
 ]

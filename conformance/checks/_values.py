@@ -205,8 +205,20 @@ _DATETIME_EDGES: Final = (
 )  # fmt: skip
 
 
+_ERAS: Final = Weighted([("near", 4), ("before-epoch", 2), ("after-2038", 2), ("any", 2)])
+_ERA_TURNS: Final = ("before-epoch", "after-2038", "near", "any")  # bodies 1-4 take each era in turn
+
+
 def _ymd(c: Chooser) -> tuple[int, int, int]:
-    year = 2000 + _zigzag(c.below(140)) if c.chance(0.6) else 1 + c.below(9999)
+    era = _ERA_TURNS[c.slot] if 0 <= c.slot < len(_ERA_TURNS) else c.weighted(_ERAS)
+    if era == "near":
+        year = 2000 + _zigzag(c.below(80))
+    elif era == "before-epoch":  # negative Unix times
+        year = 1969 - c.below(1969)
+    elif era == "after-2038":  # past 32-bit Unix times
+        year = 2038 + c.below(7962)
+    else:
+        year = 1 + c.below(9999)
     month = 1 + c.below(12)
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     days = 29 if month == 2 and leap else 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
