@@ -1,34 +1,47 @@
-"""Hypothesis strategies for request bodies, built straight from the derived request schema.
+"""Generated request bodies of the derived schema vocabulary, each a function of its key alone.
 
 Schemathesis can generate a body for any OpenAPI operation, and the harness falls back to it, but for the
-small JSON Schema vocabulary `derive` writes (`KEYWORDS`) that generality costs: importing it takes half a
-second, and drawing one body through its case strategy about 15 ms. The strategies here draw the same
-kinds of bodies in well under a millisecond:
+small JSON Schema vocabulary `derive` writes (`KEYWORDS`) that generality costs: about 15 ms a body through
+its case strategy, over a millisecond through hypothesis's own machinery. `positive` and `negative` compile
+a schema once into a tree of drawers over a plain `random.Random` (`_values`), which draw a body in tens of
+microseconds:
 
-- valid ("positive"): every required property, any subset of the optional ones; strings from the whole
-  UTF-8 alphabet (non-ASCII, control and astral characters included), RFC 3339 date-times with every offset
-  and fraction length, dates, GUIDs in either case, unbounded integers, finite floats, nulls where allowed,
-  the members an alternatives group needs;
-- invalid ("negative"): a valid body broken in one place: a body that is not an object (or not JSON at
-  all), a required property or alternatives group left out, an exclusive group over-filled, a property (at
-  any depth) of a type, format or value its schema refuses, an undeclared property.
+- valid ("positive"): every required property, any subset of the optional ones, nulls where allowed, the
+  members an alternatives group needs, made of `_values`' edge values. Each body stresses one theme (its
+  strings padded, non-ASCII, astral, with control characters, long or empty; nulls; edge values) and the
+  first bodies of a run take each theme in turn, so even ten examples cover them all; body 1 sends every
+  property with a value (each is then echoed and read back at least once), and bodies 2, 3, ... send each
+  member of an alternatives group alone in turn;
+- invalid ("negative"): a valid body broken in one place: a required property missing, a property (at any
+  depth) mistyped or badly formatted (a format, enumeration, length or range it refuses), an undeclared
+  property, an alternatives group left out or an exclusive one over-filled, a body that is not an object,
+  or not JSON at all. The first bodies of a run take each way that applies in turn.
 
-Whether a drawn body is valid is still decided by the harness's validator, never by the mode it was drawn
-in. A schema using any keyword outside `KEYWORDS` gets `None` here, and the caller uses schemathesis.
+Body 0 is the simplest (every choice its simplest: see `_values.Chooser`). Whether a drawn body is valid is
+still decided by the harness's validator, never by the mode it was drawn in. A schema using any keyword
+outside `KEYWORDS` gets `None` here, and the caller uses schemathesis (`_fallback`).
 """
 
 from __future__ import annotations
 
-import functools
-import random
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final
 
-from hypothesis import strategies as st
-
+from conformance.checks import _values as v
+from conformance.checks._drawers import (
+    AnyJson,
+    Array,
+    Boolean,
+    Choice,
+    Enum,
+    Gen,
+    Null,
+    Number,
+    String,
+    Unsupported,
+    mistyped,
+)
+from conformance.checks._values import Chooser, Weighted
 from conformance.contract.spec import JSON
-
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
 
 KEYWORDS: Final = frozenset(
     {
@@ -38,89 +51,136 @@ KEYWORDS: Final = frozenset(
     }
 )  # fmt: skip
 FORMATS: Final = frozenset({"date-time", "date", "uuid"})
-_TYPES: Final = ("null", "boolean", "integer", "number", "string", "array", "object")
-_MAX_ITEMS: Final = 6  # lists longer than this find nothing shorter ones do not, and cost requests' time
+THEMES: Final = ("padded", "wide", "nulls", "astral", "control", "edges", "ascii", "long", "empty", "any")
+WAYS: Final = ("missing", "mistyped", "formatted", "not-json", "not-object", "undeclared", "group", "over")
+_WAY_WEIGHTS: Final = {"missing": 2, "mistyped": 3, "formatted": 3, "undeclared": 1, "group": 2, "over": 1}
 
 
-class Unsupported(Exception):
-    """The schema uses something these strategies do not draw: the caller falls back to schemathesis."""
+class Bodies:
+    """The bodies of one schema in one mode: `draw(key, index)` is body `index` of the run keyed `key`."""
+
+    def __init__(self, root: Gen, *, negative: bool) -> None:
+        self.root = root
+        self.negative = negative  # then root is an Object
+        self.ways = [w for w in WAYS if w in root.ways or w in ("not-json", "not-object")]
+        self.weights = Weighted([(w, _WAY_WEIGHTS.get(w, 1)) for w in self.ways])
+
+    def draw(self, key: str, index: int) -> JSON:
+        """Body `index` (0: the simplest) from `random.Random(key)` alone."""
+        c = Chooser(key, index - 1) if index else v.simplest()
+        slot = index - 1
+        if not self.negative:
+            c.theme = THEMES[slot] if 0 <= slot < len(THEMES) else c.pick(THEMES) if index else ""
+            full = slot == 0  # body 1 sends every property with a value: each is echoed and read back once
+            c.optional = 1.0 if full or c.theme == "nulls" else c.rng.random()
+            c.nulls = 0.0 if full else 0.9 if c.theme == "nulls" else 0.15
+            return self.root.draw(c)
+        c.optional = c.rng.random()
+        c.nulls = 0.1
+        valid = self.root.draw(c)
+        assert isinstance(self.root, Object)
+        assert isinstance(valid, dict)
+        way = (
+            self.ways[slot]
+            if 0 <= slot < len(self.ways)
+            else c.weighted(self.weights)
+            if index
+            else self.ways[0]
+        )
+        return broken(self.root, c, valid, way)
 
 
-def positive(schema: dict[str, JSON]) -> SearchStrategy[JSON] | None:
+def broken(root: Object, c: Chooser, valid: dict[str, JSON], way: str) -> JSON:
+    """`valid` broken in `way`; the next way that applies when this body has nothing to break so."""
+    if way == "not-json":
+        return v.not_json(c, valid)
+    if way == "not-object":
+        return v.not_an_object(c, valid)
+    ok, body = root.breaks(c, way, valid)
+    if ok:
+        return body
+    for other in WAYS:  # e.g. no optional nested object drawn: break it another way
+        if other in root.ways and other != way:
+            ok, body = root.breaks(c, other, valid)
+            if ok:
+                return body
+    return v.not_an_object(c, valid)
+
+
+def positive(schema: dict[str, JSON]) -> Bodies | None:
     """Valid bodies for `schema`, or None when it is outside `KEYWORDS`."""
     try:
-        return _valid(schema)
+        return Bodies(_compile(schema), negative=False)
     except Unsupported:
         return None
 
 
-def negative(schema: dict[str, JSON]) -> SearchStrategy[JSON] | None:
+def negative(schema: dict[str, JSON]) -> Bodies | None:
     """Bodies that break `schema` in one place (most of them; the validator judges), or None."""
     try:
-        valid = _valid(schema)
-        broken = _broken_object(schema, valid)
-        # mostly an object broken in one place (what a client gets wrong), sometimes no object at all
-        return st.integers(0, 4).flatmap(lambda n: _not_an_object() if n == 0 else broken)
+        root = _compile(schema)
     except Unsupported:
         return None
+    if not isinstance(root, Object):
+        return None
+    return Bodies(root, negative=True)
 
 
-# -- valid values ------------------------------------------------------------------------------------
+# -- compiling a schema ------------------------------------------------------------------------------
 
 
-def _valid(schema: JSON) -> SearchStrategy[JSON]:
+def _compile(schema: JSON) -> Gen:
     if schema is True or schema == {}:
-        return _any_json()
+        return AnyJson()
     if not isinstance(schema, dict):
         raise Unsupported(f"schema {schema!r}")
     unknown = set(schema) - KEYWORDS
     if unknown:
         raise Unsupported(f"keywords {sorted(unknown)}")
     if "const" in schema:
-        return st.just(schema["const"])
+        return Enum([schema["const"]])
     if "enum" in schema:
         values = schema["enum"]
         if not isinstance(values, list) or not values:
             raise Unsupported("enum")
-        return st.sampled_from(values)
+        return Enum(values)
     if "anyOf" in schema or "oneOf" in schema or "allOf" in schema:
         if schema.get("type") == "object":  # alternatives groups: handled with the object's properties
-            return _object(schema)
+            return Object(schema)
         if set(schema) - {"anyOf", "description", "title"}:
             raise Unsupported("anyOf beside other keywords")
         branches = schema["anyOf"]
         if not isinstance(branches, list) or not branches:
             raise Unsupported("anyOf")
-        return st.one_of([_valid(b) for b in branches])
+        return Choice([_compile(b) for b in branches])
     kinds = schema.get("type")
     if kinds is None:
         raise Unsupported("a schema without a type")
     if isinstance(kinds, list):
-        return st.one_of([_valid({**schema, "type": k}) for k in kinds])
+        if not kinds:
+            raise Unsupported("type []")
+        return Choice([_compile({**schema, "type": k}) for k in kinds])
     return _of_type(schema, kinds)
 
 
-def _of_type(schema: dict[str, JSON], kind: JSON) -> SearchStrategy[JSON]:
+def _of_type(schema: dict[str, JSON], kind: JSON) -> Gen:
     if kind == "null":
-        return st.none()
+        return Null()
     if kind == "boolean":
-        return st.booleans()
-    if kind == "integer":
-        return st.integers(min_value=_int(schema, "minimum"), max_value=_int(schema, "maximum"))
-    if kind == "number":
-        low, high = _int(schema, "minimum"), _int(schema, "maximum")
-        return st.integers(min_value=low, max_value=high) | st.floats(
-            min_value=low, max_value=high, allow_nan=False, allow_infinity=False
-        )
+        return Boolean()
+    if kind in ("integer", "number"):
+        return Number(kind == "integer", _int(schema, "minimum"), _int(schema, "maximum"))
     if kind == "string":
-        return _string(schema)
+        fmt = schema.get("format")
+        if fmt is not None and (fmt not in FORMATS or "minLength" in schema or "maxLength" in schema):
+            raise Unsupported(f"format {fmt!r}")
+        return String(str(fmt) if fmt else "", _int(schema, "minLength") or 0, _int(schema, "maxLength"))
     if kind == "array":
-        items = schema.get("items", {})
         low = _int(schema, "minItems") or 0
         high = _int(schema, "maxItems")
-        return st.lists(_valid(items), min_size=low, max_size=max(low, min(_MAX_ITEMS, high or _MAX_ITEMS)))
+        return Array(_compile(schema.get("items", {})), low, high)
     if kind == "object":
-        return _object(schema)
+        return Object(schema)
     raise Unsupported(f"type {kind!r}")
 
 
@@ -131,63 +191,6 @@ def _int(schema: dict[str, JSON], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Unsupported(f"{key} {value!r}")
     return value
-
-
-@functools.cache
-def _text(min_size: int = 0, max_size: int | None = None) -> SearchStrategy[str]:
-    # the alphabet schemathesis asks for: every code point UTF-8 carries (its table is seeded, see _unicode)
-    return st.text(st.characters(codec="utf-8"), min_size=min_size, max_size=max_size)
-
-
-def _string(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
-    fmt = schema.get("format")
-    if fmt is not None:
-        if fmt not in FORMATS or "minLength" in schema or "maxLength" in schema:
-            raise Unsupported(f"format {fmt!r}")
-        return {"date-time": _datetime(), "date": _date(), "uuid": _guid()}[str(fmt)]
-    low, high = _int(schema, "minLength") or 0, _int(schema, "maxLength")
-    return _text(low, high) if low or high is not None else _free_text()
-
-
-@functools.cache
-def _free_text() -> SearchStrategy[str]:
-    """Any text, with the shapes servers mishandle drawn often: padding, ASCII only, non-ASCII only."""
-    blank = st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u3000"])
-    padded = st.builds(lambda a, t, b: a + t + b, blank, _text(min_size=1), blank)
-    ascii_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1)
-    wide = st.text(st.characters(min_codepoint=0x80, codec="utf-8"), min_size=1)
-    return st.one_of(_text(), padded, ascii_text, wide)
-
-
-def _date() -> SearchStrategy[str]:
-    return st.dates().map(lambda d: d.isoformat())
-
-
-def _guid() -> SearchStrategy[str]:
-    return st.builds(lambda u, upper: str(u).upper() if upper else str(u), st.uuids(), st.booleans())
-
-
-def _datetime() -> SearchStrategy[str]:
-    """RFC 3339 date-times as a client may write them: Z or z or any offset, 0-7 fraction digits."""
-
-    offsets = st.one_of(
-        st.sampled_from(["Z", "z", "+00:00"]),
-        st.builds(
-            lambda sign, h, m: f"{sign}{h:02d}:{m:02d}",
-            st.sampled_from("+-"),
-            st.integers(0, 23),
-            st.sampled_from([0, 30, 45]),
-        ),
-    )
-    fractions = st.integers(0, 7).flatmap(
-        lambda n: st.just("") if n == 0 else st.integers(0, 10**n - 1).map(lambda f: f".{f:0{n}d}")
-    )
-    return st.builds(
-        lambda when, fraction, offset: when.replace(microsecond=0).isoformat() + fraction + offset,
-        st.datetimes(),
-        fractions,
-        offsets,
-    )
 
 
 def _groups(schema: dict[str, JSON]) -> list[tuple[list[str], bool]]:
@@ -212,236 +215,118 @@ def _groups(schema: dict[str, JSON]) -> list[tuple[list[str], bool]]:
     return found
 
 
-def _properties(schema: dict[str, JSON]) -> dict[str, JSON]:
-    props = schema.get("properties", {})
-    if not isinstance(props, dict):
-        raise Unsupported("properties")
-    return props
+def _without_null(gen: Gen) -> Gen:
+    """`gen` with its null branch removed: the member chosen to satisfy a group needs a value."""
+    if isinstance(gen, Choice) and gen.nullable and gen.branches:
+        return gen.branches[0] if len(gen.branches) == 1 else Choice(gen.branches)
+    return gen
 
 
-def _object(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
-    props = _properties(schema)
-    if not isinstance(schema.get("additionalProperties", True), bool):
-        raise Unsupported("additionalProperties with a schema")
-    required = [str(n) for n in schema.get("required") or []]
-    if any(name not in props for name in required):
-        raise Unsupported("a required property that is not declared")
-    values = {name: _valid(sub) for name, sub in props.items()}
-    groups = _groups(schema)
-    # the member chosen to satisfy "either A or B is required" gets a value: a null one may not count
-    members = {name for names, _ in groups for name in names if name in props}
-    present = {name: _valid(_without_null(props[name])) for name in members}
-    if not groups:
-        return st.fixed_dictionaries(
-            {n: values[n] for n in required}, optional={n: v for n, v in values.items() if n not in required}
-        )
+class Object(Gen):
+    kinds = frozenset({"object"})
 
-    @st.composite
-    def draw(data: Any) -> JSON:
-        must = set(required)
-        banned: set[str] = set()
-        chosen_ones = set()
-        for names, exclusive in groups:
-            chosen = data(st.sampled_from(names))
-            must.add(chosen)
-            chosen_ones.add(chosen)
-            if exclusive:
-                banned |= set(names) - {chosen}
-        banned -= must
-        body = data(
-            st.fixed_dictionaries(
-                {n: present[n] if n in chosen_ones else values[n] for n in props if n in must},
-                optional={n: values[n] for n in props if n not in must and n not in banned},
-            )
-        )
-        return dict(body)
+    def __init__(self, schema: dict[str, JSON]) -> None:
+        props = schema.get("properties", {})
+        if not isinstance(props, dict):
+            raise Unsupported("properties")
+        if not isinstance(schema.get("additionalProperties", True), bool):
+            raise Unsupported("additionalProperties with a schema")
+        self.required = [str(n) for n in schema.get("required") or []]
+        if any(name not in props for name in self.required):
+            raise Unsupported("a required property that is not declared")
+        self.props = {str(name): _compile(sub) for name, sub in props.items()}
+        self.groups = _groups(schema)
+        self.closed = schema.get("additionalProperties") is False
+        own = {"missing"} if self.required else set()
+        own |= {"mistyped"} if self.props else set()
+        own |= {"formatted"} if any(g.formattable for g in self.props.values()) else set()
+        own |= {"undeclared"} if self.closed else set()
+        own |= {"group"} if self.groups else set()
+        own |= {"over"} if any(exclusive and len(names) > 1 for names, exclusive in self.groups) else set()
+        self.own = own
+        ways = set(own)
+        for gen in self.props.values():
+            ways |= set(_without_null(gen).ways)
+        self.ways = tuple(w for w in WAYS if w in ways)
 
-    return draw()
-
-
-def _without_null(schema: JSON) -> JSON:
-    """`schema` with its null branch removed (`{"anyOf": [X, {"type": "null"}]}` gives X)."""
-    if isinstance(schema, dict) and isinstance(schema.get("anyOf"), list):
-        rest = [b for b in schema["anyOf"] if b != {"type": "null"}]
-        if len(rest) == 1 and len(schema) == 1:
-            return rest[0]
-        return {**schema, "anyOf": rest} if rest else schema
-    return schema
-
-
-@functools.cache
-def _any_json() -> SearchStrategy[JSON]:
-    scalars = (
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text()
-    )
-    return st.recursive(
-        scalars,
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text(max_size=8), inner, max_size=3),
-        max_leaves=6,
-    )
-
-
-# -- invalid values ----------------------------------------------------------------------------------
-
-
-@functools.cache
-def _not_an_object() -> SearchStrategy[JSON]:
-    others = st.none() | st.booleans() | st.integers() | _text() | st.lists(_any_json(), max_size=3)
-    not_json = st.sampled_from([b"{", b'{"a": }', b"{'a': 1}", b"[1,]", b"\xff\xfe{}", b"", b"NaN"])
-    return not_json | others
-
-
-def _wrong_value(schema: JSON) -> SearchStrategy[JSON]:
-    """A value `schema` refuses (type, format, enum or const; nested objects broken inside)."""
-    if not isinstance(schema, dict) or schema == {}:
-        return st.nothing()
-    if "const" in schema or "enum" in schema:
-        allowed = [schema["const"]] if "const" in schema else list(schema["enum"])
-        return _any_json().filter(lambda v: v not in allowed)
-    branches = schema["anyOf"] if "anyOf" in schema and schema.get("type") != "object" else [schema]
-    if not isinstance(branches, list) or not all(isinstance(b, dict) for b in branches):
-        return st.nothing()
-    kinds: set[str] = set()
-    for branch in branches:
-        kind = branch.get("type")
-        if kind is None:
-            return st.nothing()  # a branch takes any value (or one this cannot tell): nothing is wrong for it
-        kinds |= set(kind) if isinstance(kind, list) else {str(kind)}
-    outside = [t for t in _TYPES if t not in kinds and not (t == "integer" and "number" in kinds)]
-    typed = [b for b in branches if b.get("type") not in (None, "null")]
-    return st.one_of([_of_kind(outside)] + [_inside(b) for b in typed])
-
-
-def _of_kind(kinds: list[str]) -> SearchStrategy[JSON]:
-    makers: dict[str, SearchStrategy[JSON]] = {
-        "null": st.none(),
-        "boolean": st.booleans(),
-        "integer": st.integers(),
-        "number": st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
-        "string": _text(),
-        "array": st.lists(_any_json(), max_size=3),
-        "object": st.dictionaries(_text(max_size=8), _any_json(), max_size=3),
-    }
-    return st.one_of([makers[k] for k in kinds]) if kinds else st.nothing()
-
-
-def _inside(schema: dict[str, JSON]) -> SearchStrategy[JSON]:
-    """A value of the schema's own type that breaks it inside: a bad format, an item or a property."""
-    kind, fmt = schema.get("type"), schema.get("format")
-    if kind == "string" and fmt in FORMATS:
-        samples = ["", "yesterday", "2024-13-45T25:61:00Z", "2024-05-17T09:30:00", "12345", "not-a-guid"]
-        return st.sampled_from(samples) | _text(min_size=1, max_size=12).filter(lambda s: "-" not in s)
-    if kind == "array":
-        return st.builds(lambda bad: [bad], _wrong_value(schema.get("items", {})))
-    if kind == "object" and _properties(schema):
-        return _broken_object(schema, _valid(schema))
-    return st.nothing()
-
-
-def _broken_object(schema: dict[str, JSON], valid: SearchStrategy[JSON]) -> SearchStrategy[JSON]:
-    props = _properties(schema)
-    required = [str(n) for n in schema.get("required") or []]
-    groups = _groups(schema)
-    bad_values = {name: bad for name, sub in props.items() if not (bad := _wrong_value(sub)).is_empty}
-
-    @st.composite
-    def draw(data: Any) -> JSON:
-        body = dict(data(valid))
-        ways = ["type"] if bad_values else []
-        ways += ["missing"] if required else []
-        ways += ["group"] if groups else []
-        ways += ["undeclared"] if schema.get("additionalProperties") is False else []
-        if not ways:
-            return data(_not_an_object())
-        way = data(st.sampled_from(ways))
-        if way == "type":
-            name = data(st.sampled_from(sorted(bad_values)))
-            body[name] = data(bad_values[name])
-        elif way == "missing":
-            body.pop(data(st.sampled_from(required)), None)
-        elif way == "group":
-            names, exclusive = data(st.sampled_from(groups))
-            for name in names:
-                body.pop(name, None)
-            if exclusive and len(names) > 1 and data(st.booleans()):
-                for name in names[:2]:
-                    body[name] = data(_valid(props.get(name, {})))
-        else:
-            extra = data(_text(min_size=1, max_size=12).filter(lambda n: n not in props and n[0] != "@"))
-            body[extra] = data(_any_json())
+    def draw(self, c: Chooser) -> JSON:
+        chosen: list[str] = []
+        banned: list[str] = []
+        turn = c.slot - 1  # bodies 2, 3, ... send each member of a group alone in turn (body 1 sends all)
+        for names, exclusive in self.groups:
+            pick = names[turn] if 0 <= turn < len(names) else c.pick(names)
+            chosen.append(pick)
+            if exclusive or 0 <= turn < len(names):
+                banned += [n for n in names if n != pick]
+        body: dict[str, JSON] = {}
+        for name, gen in self.props.items():
+            if name in chosen:  # the member chosen to satisfy "either A or B is required": not a null
+                body[name] = _without_null(gen).draw(c)
+            elif name in self.required or (name not in banned and c.chance(c.optional)):
+                body[name] = gen.draw(c)
         return body
 
-    return draw()
-
-
-# -- drawing -----------------------------------------------------------------------------------------
-
-
-@functools.cache
-def direct_drawing() -> bool:
-    """Whether this hypothesis lets `draw` work outside its engine. `draw` uses hypothesis internals
-    (`ConjectureData`, `BuildContext`), which a later release may change; then `engine_bodies` is used.
-    The answer holds for the process, and it decides which bodies a seed draws: the caller asks under the
-    lock every draw takes (`fuzz._GENERATING`), so a probe never runs beside another thread's draw."""
-    try:
-        draw(st.integers(), "probe")
-        draw(st.integers(), "probe", simplest=True)
-    except (ImportError, AttributeError, TypeError):
-        return False
-    return True
-
-
-def engine_bodies(strategy: SearchStrategy[JSON], key: str, count: int) -> list[JSON]:
-    """Up to `count` bodies hypothesis's own engine draws from `strategy` with seed `key`, through its public
-    API only: the same bodies for the same key, the simplest first, slower than `draw`."""
-    from hypothesis import HealthCheck, Phase, given, seed, settings
-
-    out: list[JSON] = []
-
-    @seed(key)
-    @settings(
-        max_examples=max(count, 1),
-        phases=(Phase.generate,),
-        database=None,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(body: JSON) -> None:
-        out.append(body)
-
-    collect()
-    return out
-
-
-def draw(strategy: SearchStrategy[JSON], key: str, *, simplest: bool = False) -> tuple[bool, JSON]:
-    """(True, a body) drawn from `strategy` by a generator seeded with `key` alone, or (False, None) when
-    this draw was rejected (a filter gave up). The same key draws the same body in any process, thread or
-    order, so a run's bodies depend on its seed only, never on timing or concurrency. `simplest` draws the
-    simplest body instead (each choice its simplest: empty strings, zeros, the first alternative), which
-    is where hypothesis's own engine starts too.
-
-    Each body is drawn on its own, outside hypothesis's test engine: the engine's bookkeeping (mutating
-    earlier examples, tracking which were seen) costs more than the draw itself, and a failure is made
-    smaller by `_shrink` on the body, not on hypothesis's choices.
-    """
-    from hypothesis.control import BuildContext
-    from hypothesis.errors import StopTest
-    from hypothesis.internal.conjecture.data import ConjectureData
-
-    prefix: list[Any] = []
-    if simplest:
-        try:
-            from hypothesis.internal.conjecture.choice import ChoiceTemplate
-        except ImportError:  # another hypothesis version: no simplest body, the drawn ones still come
+    def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
+        """As a property's value: mistyped itself (half the time) or broken inside."""
+        if way == "mistyped" and (not isinstance(value, dict) or c.chance(0.5)):
+            return mistyped(c, self.kinds)
+        if not isinstance(value, dict):
             return False, None
-        prefix = [ChoiceTemplate("simplest", count=None)]
-    data = ConjectureData(random=random.Random(key), prefix=prefix)
-    try:
-        with BuildContext(data, is_final=False, wrapped_test=draw):
-            return True, data.draw(strategy)
-    except StopTest:
-        return False, None
-    finally:
-        data.freeze()
+        return self.breaks(c, way, value)
+
+    def breaks(self, c: Chooser, way: str, value: dict[str, JSON]) -> tuple[bool, JSON]:
+        """`value` (an object of this schema) broken in `way`, here or in a nested object or list."""
+        body = dict(value)
+        here = self._here(way, body)
+        nested = [n for n, x in body.items() if n in self.props and isinstance(x, dict | list)]
+        nested = [n for n in nested if way in _without_null(self.props[n]).ways]
+        if here and (not nested or c.below(len(here) + len(nested)) < len(here)):
+            ok, broken_ = self._break_here(c, way, body, here)
+            if ok or not nested:
+                return ok, broken_
+        if not nested:
+            return False, None
+        name = c.pick(nested)
+        ok, bad = _without_null(self.props[name]).wrong(c, way, body[name])
+        if ok:
+            body[name] = bad
+        return ok, body
+
+    def _here(self, way: str, body: dict[str, JSON]) -> list[str]:
+        """What this object (not a nested one) can break in `way`: property names, or ["-"]."""
+        if way not in self.own:
+            return []
+        if way == "missing":
+            return [n for n in self.required if n in body]
+        if way == "formatted":
+            return [n for n in self.props if n in body or n in self.required]
+        return list(self.props) if way == "mistyped" else ["-"]
+
+    def _break_here(self, c: Chooser, way: str, body: dict[str, JSON], here: list[str]) -> tuple[bool, JSON]:
+        if way == "missing":
+            body.pop(c.pick(here))
+        elif way in ("mistyped", "formatted"):
+            candidates = list(here)
+            while candidates:
+                name = candidates.pop(c.below(len(candidates)))
+                gen = self.props[name]
+                current = body.get(name)
+                if current is None:
+                    current = _without_null(gen).draw(c)
+                ok, bad = gen.wrong(c, way, current)
+                if ok:
+                    body[name] = bad
+                    return True, body
+            return False, None
+        elif way == "undeclared":
+            body[v.name(c, list(self.props))] = v.any_json(c)
+        elif way == "group":
+            names, _ = c.pick(self.groups)
+            for member in names:
+                body.pop(member, None)
+        else:
+            names, _ = c.pick([(names, ex) for names, ex in self.groups if ex and len(names) > 1])
+            for member in names[:2]:
+                if member in self.props:
+                    body[member] = _without_null(self.props[member]).draw(c)
+        return True, body

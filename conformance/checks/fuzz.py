@@ -1,8 +1,8 @@
-"""Generated tests: bodies drawn from the derived request schema, hypothesis shrinks failures.
+"""Generated tests: bodies drawn from the derived request schema, failures shrunk (`_shrink`).
 
 The derived vocabulary is drawn by `_bodies`, any other schema by schemathesis. The only room (with
-`_bodies`) that imports schemathesis and hypothesis. Requests still go through the
-harness `Client`, so evidence is redacted and reads are bounded like every other check.
+`_fallback`) that imports schemathesis and hypothesis, and only for such a schema. Requests still go
+through the harness `Client`, so evidence is redacted and reads are bounded like every other check.
 Whether a drawn body is valid is decided by the harness's own validator (formats on), not
 by the generation mode alone: a "negative" body that happens to be valid is judged as valid.
 """
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from conformance.target.client import Reply
 
 _GENERATING = threading.RLock()  # hypothesis, `random` and schemathesis's strategies are process-wide
-SHRINK_BUDGET = 60  # extra requests hypothesis may spend making a failing body smaller
+SHRINK_BUDGET = 60  # extra requests `_shrink` may spend making a failing body smaller
 
 
 def judge(
@@ -194,6 +194,7 @@ def _strategy(op: Operation, mode_name: str, known: dict[str, JSON]) -> Any:
 
 
 def _schemathesis_strategy(op: Operation, mode_name: str, schema: dict[str, JSON]) -> Any:
+    _hypothesis_ready()
     import schemathesis
     from schemathesis import GenerationMode
 
@@ -228,7 +229,6 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
     from conformance.checks._shrink import shrink
 
     op = ctx.op
-    seed_unicode_tables()  # else a cold cache costs seconds building it (see _unicode)
     with _GENERATING:
         strategy = _strategy(op, mode_name, ctx.options.known if mode_name == "positive" else {})
     state: dict[str, Any] = {"sent": 0, "error": None}
@@ -311,23 +311,31 @@ def explore(ctx: CheckContext, mode_name: str) -> Iterator[Finding]:
 def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> Iterator[JSON]:
     """The run's `count` generated bodies, in order: the simplest one, then each drawn from the seed, the
     mode and its index. A body drawn before is skipped (a small schema has few bodies); drawing stops after
-    many repeats or rejected draws. Where hypothesis's internals do not allow drawing one body at a time,
-    its engine draws them all from the seed and the mode instead (slower, the same for a seed)."""
+    many repeats or rejected draws. `_bodies` draws its vocabulary from a plain `random.Random` per body;
+    a schemathesis strategy is drawn through `_fallback` (where hypothesis's internals do not allow drawing
+    one body at a time, its engine draws them all from the seed and the mode instead: slower, the same for
+    a seed)."""
     from conformance.checks import _bodies
 
-    with _GENERATING:  # its probe draws: never beside another thread's draw (or its first imports)
-        direct = _bodies.direct_drawing()
+    own = isinstance(strategy, _bodies.Bodies)
+    if own:
+        direct = True
+    else:
+        with _GENERATING:  # the probe draws: never beside another thread's draw (or its first imports)
+            direct = _hypothesis_ready() and _fallback().direct_drawing()
     drawn: list[JSON] = []
     if not direct:
         with _pinned(f"{seed}:{mode_name}"):
-            drawn = _bodies.engine_bodies(strategy, f"{seed}:{mode_name}", count)
+            drawn = _fallback().engine_bodies(strategy, f"{seed}:{mode_name}", count)
     seen: set[str] = set()
     misses = index = 0
     while len(seen) < count and misses < max(50, count):
-        if direct:
-            key = f"{seed}:{mode_name}:{index}"
+        key = f"{seed}:{mode_name}:{index}"
+        if own:
+            ok, body = True, strategy.draw(key, index)
+        elif direct:
             with _pinned(key):
-                ok, body = _bodies.draw(strategy, key, simplest=index == 0)
+                ok, body = _fallback().draw(strategy, key, simplest=index == 0)
         elif index < len(drawn):
             ok, body = True, drawn[index]
         else:
@@ -339,6 +347,26 @@ def _bodies_of(strategy: Any, seed: int | None, mode_name: str, count: int) -> I
             continue
         seen.add(shown)
         yield body
+
+
+def _fallback() -> Any:
+    from conformance.checks import _fallback
+
+    return _fallback
+
+
+_CACHE_HOME: list[Path] = []  # where the command line keeps hypothesis's caches, applied when it is imported
+
+
+def _hypothesis_ready() -> bool:
+    """Before hypothesis draws: its caches where the command line wants them, its unicode tables written
+    (else a cold cache costs seconds building them, see _unicode). True, for use in a condition."""
+    if _CACHE_HOME:
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(_CACHE_HOME[-1])
+    seed_unicode_tables()
+    return True
 
 
 @contextmanager
@@ -372,13 +400,12 @@ def keep_caches_in(directory: Path) -> None:
     # of every distribution: tens of ms). The command line draws only from its own strategies, which no
     # plugin changes, so it skips them unless the user says otherwise.
     os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
-    from hypothesis.configuration import set_hypothesis_home_dir
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:  # no writable home: a temporary folder still keeps the working directory clean
         directory = Path(tempfile.gettempdir()) / "graph-conformance-hypothesis"
-    set_hypothesis_home_dir(directory)
+    # applied when hypothesis is first needed (a schema `_bodies` does not draw): most runs never import it
+    _CACHE_HOME[:] = [directory]
 
 
 @contextmanager

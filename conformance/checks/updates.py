@@ -54,7 +54,14 @@ def updatable(spec: Spec) -> Operation | None:
     if update is None:
         return None
     key = key_name_of(spec)
-    kept = tuple(p for p in update.properties if not p.read_only and p.name not in ("id", key))
+    # a property the create requires is not set to null by an update a test calls valid: a server may refuse
+    # to clear it (the update page's "optional" means it may be left out, not emptied)
+    required = {p.name for p in spec.operation.required}
+    kept = tuple(
+        replace(p, nullable=False) if p.name in required else p
+        for p in update.properties
+        if not p.read_only and p.name not in ("id", key)
+    )
     return replace(update, properties=kept)
 
 
