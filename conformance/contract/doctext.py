@@ -14,12 +14,13 @@ from conformance.contract.spec import JSON
 
 _PRIMITIVES: dict[str, dict[str, JSON]] = {
     "string": {"type": "string"},
-    "int16": {"type": "integer"},
-    "int32": {"type": "integer"},
-    "int64": {"type": "integer"},
+    # the Edm integer types' ranges (OData CSDL 4.4), so generated values stay inside the declared type
+    "int16": {"type": "integer", "minimum": -(2**15), "maximum": 2**15 - 1},
+    "int32": {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1},
+    "int64": {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
     "integer": {"type": "integer"},
-    "byte": {"type": "integer"},
-    "sbyte": {"type": "integer"},
+    "byte": {"type": "integer", "minimum": 0, "maximum": 255},
+    "sbyte": {"type": "integer", "minimum": -128, "maximum": 127},
     "double": {"type": "number"},
     "single": {"type": "number"},
     "float": {"type": "number"},
