@@ -266,7 +266,11 @@ class _Gadgets(BaseHTTPRequestHandler):
             return False
         return all(
             n in types
-            and ((v is None and n == "size") or (isinstance(v, types[n]) and not isinstance(v, bool)))
+            # the update page does not say `color` is non-nullable, so null is a value it takes there (OData)
+            and (
+                (v is None and (n == "size" or not create))
+                or (isinstance(v, types[n]) and not isinstance(v, bool))
+            )
             for n, v in body.items()
             if not n.startswith("@")
         )
