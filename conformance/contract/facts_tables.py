@@ -9,6 +9,7 @@ from conformance.contract.doctext import (
     BASE_TYPES,
     ENUM_HINT_RE,
     doc_type_schema,
+    documented_values,
     inherited_base,
     plain,
     row_marker,
@@ -18,7 +19,7 @@ from conformance.contract.doctext import (
 )
 from conformance.contract.facts import IDENT_RE, LOW, MEDIUM, PageContext, in_section, section_range
 from conformance.contract.resources import ResourceProperty
-from conformance.contract.spec import DocLocation, Fact, Header, How, Property
+from conformance.contract.spec import JSON, DocLocation, Fact, Header, How, Property
 
 __all__ = ["build_property", "has_property_table", "request_headers", "table_properties"]
 
@@ -112,7 +113,15 @@ def build_property(
         read_only=read_only,
         description=_clean_description(desc),
         where=where,
+        values=_values(schema, desc, rp),
     )
+
+
+def _values(schema: dict[str, JSON], desc: str, rp: ResourceProperty | None) -> tuple[str, ...]:
+    """The values the row (else the resource page's row) lists for a plain string property."""
+    if schema.get("type") != "string" or "format" in schema or "enum" in schema:
+        return ()
+    return documented_values(desc) or (documented_values(rp.description) if rp is not None else ())
 
 
 def has_property_table(page: Page) -> bool:
