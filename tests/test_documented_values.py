@@ -25,7 +25,7 @@ COLORS = ("teal", "red", "unknownFutureValue")
     [
         ("The color. Possible values are: `red`, `green`, `blue`.", ("red", "green", "blue")),
         ("How. The possible values are: `sis`, `manual`, `enum_x`.", ("sis", "manual", "enum_x")),
-        ("The possible values are: **Private**, **Public**, or empty (as **Public**).", ("Private", "Public")),
+        ("Possible values are: **Private**, **Public**, or empty (as **Public**).", ("Private", "Public")),
         ("Possible values are `On` or `Paused`. <br><br>Supports `$filter` (`eq`).", ("On", "Paused")),
         ("Possible values are: none, low, unknownFutureValue.", ("none", "low", "unknownFutureValue")),
         ("Possible values are: `null` (default value), `A`, and `B` (see x).", ("A", "B")),
