@@ -21,7 +21,7 @@ from conformance.contract.facts import IDENT_RE, LOW, MEDIUM, PageContext, in_se
 from conformance.contract.resources import ResourceProperty
 from conformance.contract.spec import JSON, DocLocation, Fact, Header, How, Property
 
-__all__ = ["build_property", "has_property_table", "request_headers", "table_properties"]
+__all__ = ["build_property", "has_property_table", "request_headers", "table_properties", "unnamed_rows"]
 
 _CONDITIONAL_RE = re.compile(
     r"(?i)\bonly (needs|need|has) to be (specified|set|provided)\b|\b(required|needed) only (if|when)\b"
@@ -143,6 +143,21 @@ def _clean_description(desc: str) -> str:
     """Description text without TODO placeholders and Required./Optional. markers."""
     text = re.sub(r"\*\*\s*TODO:[^*]*\*\*", "", desc)
     return _strip_marker(plain(text))
+
+
+def unnamed_rows(page: Page) -> list[tuple[int, str]]:
+    """(line, name cell) of each Request-body table row whose name is not an identifier: `table_properties`
+    leaves it out of the contract, and lint reports it (DOC-PROPERTY-NAME)."""
+    rng = section_range(page, "Request body")
+    out = []
+    for table in page.tables:
+        name_col = table.column("Property", "Name", "Parameter", "Property name")
+        if name_col >= 0 and in_section(rng, table.line):
+            for row in table.rows:
+                name = plain(row.cell(name_col))
+                if name and not IDENT_RE.match(name):
+                    out.append((row.line, name))
+    return out
 
 
 def table_properties(ctx: PageContext, res: dict[str, ResourceProperty] | None) -> dict[str, Property]:

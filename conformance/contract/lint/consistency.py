@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterator
 from enum import StrEnum
 
-from conformance.contract.doctext import plain as doc_plain
-from conformance.contract.facts import IDENT_RE, in_section, section_range
+from conformance.contract.derive import unnamed_rows
 from conformance.contract.httpexamples import parse_http_block
 from conformance.contract.lint.base import Hit, LintContext, rule
 from conformance.contract.schemas import validation_errors
@@ -217,16 +216,9 @@ __all__ = ["GRAPH_NAMESPACE", "Body"]
     "A request-body table row's property name is not an identifier, so the contract leaves the row out.",
 )
 def property_name(ctx: LintContext) -> Iterator[Hit]:
-    rng = section_range(ctx.page, "Request body")
-    for table in ctx.page.tables:
-        name_col = table.column("Property", "Name", "Parameter", "Property name")
-        if name_col < 0 or not in_section(rng, table.line):
-            continue
-        for row in table.rows:
-            name = doc_plain(row.cell(name_col))
-            if name and not IDENT_RE.match(name):
-                yield Hit(
-                    line=row.line,
-                    message=f"property {name!r} is not an identifier (letters, digits, _, . or @); "
-                    "the row is left out of the contract: fix the name or move the row out of the table",
-                )
+    for line, name in unnamed_rows(ctx.page):
+        yield Hit(
+            line=line,
+            message=f"property {name!r} is not an identifier (letters, digits, _, . or @); "
+            "the row is left out of the contract: fix the name or move the row out of the table",
+        )
