@@ -232,6 +232,7 @@ def catalogue() -> list[Check]:
         lifecycle,
         protocol,
         queries,
+        update_unknown,
         updates,
         validation,
     )
