@@ -2,13 +2,26 @@
 
 Own Graph-style pages (pages/*.md), derived with the installed `conformance derive`, run with the installed
 `conformance run` against targets written here on the standard library's http.server.
+
+Folded in from blind trial 7 (/work/blind7; its findings were fixed in the fix7 stream) with these changes:
+the harness runs from this checkout as `python -m conformance`, its pages are under tests/cases/blind7/ (the
+tester's own text), the module is slow, and these expectations differ:
+- `update-accepts-unknown` (finding 7): UPD-102, the check it asked for, is a SHOULD like VALID-103 (a
+  service may refuse or ignore the property; storing it is the fault), so the run exits 0 and fails UPD-102,
+  and exits 1 with `--strict`;
+- `maxlen-create-too` (finding 8) is out: the page states no maximum length, so a 400 for a 5,000-character
+  `displayName` on create refuses a value the page allows; the report should show it (`--value` pins a
+  known-good value where a real service has such a limit);
+- `enum-on-create-too` (finding 1 on create) is expected to fail until GEN-001/GEN-003 (checks/fuzz.py, owned
+  by another stream) pass the create's properties to `judgement.excused_rejection` and check the twin from
+  `judgement.with_documented_values`, as UPD-001 does; `strict` xfail, so the fix shows.
 """
+
 import datetime
 import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 CONF = [sys.executable, "-m", "conformance"]
 PAGES = HERE / "cases" / "blind7"
 TOKEN = "blind7TOKENzq81vX3kPpQ"  # distinctive, must never appear in any output
-INT32 = (-(2 ** 31), 2 ** 31 - 1)
+INT32 = (-(2**31), 2**31 - 1)
 
 
 # --------------------------------------------------------------------------------------------- the target
@@ -35,7 +48,8 @@ def err(code, message):
 
 def parse_dt(s):
     if not isinstance(s, str) or not re.fullmatch(
-            r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,12})?([Zz]|[+-]\d\d:\d\d)", s):
+        r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,12})?([Zz]|[+-]\d\d:\d\d)", s
+    ):
         return None
     try:
         base = re.sub(r"\.\d+", "", s).upper().replace("Z", "+00:00")
@@ -50,7 +64,7 @@ def norm_dt(s):
     dt = parse_dt(s)
     m = re.search(r"\.(\d+)", s)
     frac = (m.group(1) if m else "")[:7].ljust(7, "0")
-    utc = dt.astimezone(datetime.timezone.utc)
+    utc = dt.astimezone(datetime.UTC)
     return "%04d-%s.%sZ" % (utc.year, utc.strftime("%m-%dT%H:%M:%S"), frac)
 
 
@@ -88,7 +102,12 @@ def type_ok(schema, v, int32=False):
         if schema.get("format") == "date-time":
             return parse_dt(v) is not None
         if schema.get("format") == "uuid":
-            return re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", v) is not None
+            return (
+                re.fullmatch(
+                    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", v
+                )
+                is not None
+            )
         if "enum" in schema:
             return v in schema["enum"]
         return True
@@ -198,7 +217,9 @@ class Target:
                     self.wfile.write(data)
 
             def refuse(self, code, ecode, message, kind="query"):
-                if ("bare-query" in tgt.v and kind == "query") or ("bare-update" in tgt.v and kind == "update"):
+                if ("bare-query" in tgt.v and kind == "query") or (
+                    "bare-update" in tgt.v and kind == "update"
+                ):
                     return self.send(code, None)
                 if "echo-token" in tgt.v:
                     message += " (you sent %s)" % self.headers.get("Authorization", "")
@@ -212,8 +233,11 @@ class Target:
                 self._raw = self.rfile.read(n) if n else b""
                 a = self.headers.get("Authorization")
                 if not a or not a.startswith("Bearer ") or len(a) <= 7:
-                    self.send(401, err("InvalidAuthenticationToken", "Access token is empty."),
-                              [("WWW-Authenticate", 'Bearer realm="blind7"')])
+                    self.send(
+                        401,
+                        err("InvalidAuthenticationToken", "Access token is empty."),
+                        [("WWW-Authenticate", 'Bearer realm="blind7"')],
+                    )
                     return False
                 return True
 
@@ -226,7 +250,7 @@ class Target:
                 if path.rstrip("/") == col:
                     return "col", None, u.query
                 if path.startswith(col + "/"):
-                    rest = path[len(col) + 1:]
+                    rest = path[len(col) + 1 :]
                     if "/" not in rest:
                         return "item", rest, u.query
                 m = re.fullmatch(re.escape(col) + r"\('?([^')]*)'?\)", path)
@@ -249,9 +273,7 @@ class Target:
                 for k, v in pairs:
                     if k.startswith("$") or k.lower() in ("$top", "$select", "$filter"):
                         lk = k.lower()
-                        if lk in allowed:
-                            out[lk] = v
-                        elif lk == "$skiptoken":
+                        if lk in allowed or lk == "$skiptoken":
                             out[lk] = v
                         elif "unknown-option-ignored" in tgt.v:
                             continue
@@ -327,14 +349,23 @@ class Target:
                     if parsed is None:
                         return self.refuse(400, "BadRequest", "Only 'p eq literal' filters are supported.")
                     name, val = parsed
-                    c = tgt.canon(name) if "select-ci" in tgt.v else (name if name in tgt.spec.props else None)
+                    c = (
+                        tgt.canon(name)
+                        if "select-ci" in tgt.v
+                        else (name if name in tgt.spec.props else None)
+                    )
                     if c is None:
                         return self.refuse(400, "BadRequest", "Unknown property in $filter.")
                     if "filter-partial" in tgt.v and c != "displayName":
-                        return self.refuse(400, "Request_UnsupportedQuery",
-                                           "Unsupported or invalid query filter clause for %s." % c)
+                        return self.refuse(
+                            400,
+                            "Request_UnsupportedQuery",
+                            "Unsupported or invalid query filter clause for %s." % c,
+                        )
                     if "filter-ci" in tgt.v:
-                        items = [o for o in items if isinstance(o.get(c), str) and o[c].lower() == val.lower()]
+                        items = [
+                            o for o in items if isinstance(o.get(c), str) and o[c].lower() == val.lower()
+                        ]
                     elif "filter-substring" in tgt.v:
                         items = [o for o in items if isinstance(o.get(c), str) and val in o[c]]
                     else:
@@ -346,26 +377,33 @@ class Target:
                 else:
                     if "filter-lost-on-nextlink-late" in tgt.v and "$filter" in q:
                         # pages the raw collection; filters within the first page only
-                        page = items if skip == 0 else raw_items[skip: skip + tgt.page_size]
+                        page = items if skip == 0 else raw_items[skip : skip + tgt.page_size]
                         if skip == 0:
-                            page = [o for o in raw_items[:tgt.page_size] if o in items]
+                            page = [o for o in raw_items[: tgt.page_size] if o in items]
                         more = skip + tgt.page_size < total
                     elif "filter-lost-on-nextlink" in tgt.v:
                         # pages over the whole collection; only the first page is filtered
-                        page = items[:tgt.page_size] if skip == 0 else items[skip: skip + tgt.page_size]
+                        page = items[: tgt.page_size] if skip == 0 else items[skip : skip + tgt.page_size]
                         more = skip + tgt.page_size < total
                     else:
-                        page = items[skip: skip + tgt.page_size]
+                        page = items[skip : skip + tgt.page_size]
                         more = skip + tgt.page_size < len(items)
                 if "select-ignored-list" in tgt.v or not sel:
                     sel = None
                 body = {"@odata.context": "x", "value": [tgt.view(o, sel) for o in page]}
                 if more:
-                    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True)
-                             if k.lower() != "$skiptoken"]
+                    pairs = [
+                        (k, v)
+                        for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True)
+                        if k.lower() != "$skiptoken"
+                    ]
                     pairs.append(("$skiptoken", str(skip + tgt.page_size)))
-                    body["@odata.nextLink"] = tgt.url + tgt.spec.collection + "?" + urllib.parse.urlencode(
-                        pairs, quote_via=urllib.parse.quote)
+                    body["@odata.nextLink"] = (
+                        tgt.url
+                        + tgt.spec.collection
+                        + "?"
+                        + urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
+                    )
                 return self.send(200, body)
 
             def parse_json(self, raw):
@@ -400,17 +438,32 @@ class Target:
                             continue
                         self.refuse(400, "BadRequest", "Property %r has the wrong type." % k, kind="update")
                         return False
-                    if ("maxlen-create" in tgt.v or update and "maxlen" in tgt.v) and k == "displayName" and isinstance(v, str) and len(v) > 64:
+                    if (
+                        ("maxlen-create" in tgt.v or (update and "maxlen" in tgt.v))
+                        and k == "displayName"
+                        and isinstance(v, str)
+                        and len(v) > 64
+                    ):
                         self.refuse(400, "BadRequest", "displayName is longer than 64.", kind="update")
                         return False
-                    if ("enum-create" in tgt.v or update and "enum" in tgt.v) and k == "color" and v is not None and v not in ("red", "green", "blue"):
+                    if (
+                        ("enum-create" in tgt.v or (update and "enum" in tgt.v))
+                        and k == "color"
+                        and v is not None
+                        and v not in ("red", "green", "blue")
+                    ):
                         self.refuse(400, "BadRequest", "color must be red, green or blue.", kind="update")
                         return False
                 return True
 
             def store_value(self, k, v):
-                if "normalise-dt" in tgt.v and isinstance(v, str) and parse_dt(v) is not None \
-                        and tgt.spec.props.get(k, {}) and "date-time" in json.dumps(tgt.spec.props[k]):
+                if (
+                    "normalise-dt" in tgt.v
+                    and isinstance(v, str)
+                    and parse_dt(v) is not None
+                    and tgt.spec.props.get(k, {})
+                    and "date-time" in json.dumps(tgt.spec.props[k])
+                ):
                     return norm_dt(v)
                 return v
 
@@ -436,8 +489,9 @@ class Target:
                 with tgt.lock:
                     tgt.store[oid] = obj
                     tgt.order.append(oid)
-                return self.send(201, tgt.view(obj, None),
-                                 [("Location", tgt.url + tgt.spec.collection + "/" + oid)])
+                return self.send(
+                    201, tgt.view(obj, None), [("Location", tgt.url + tgt.spec.collection + "/" + oid)]
+                )
 
             def do_PATCH(self):
                 if not self.auth():
@@ -498,16 +552,34 @@ class Target:
 @pytest.fixture(scope="session")
 def spec_path(tmp_path_factory):
     out = tmp_path_factory.mktemp("spec")
-    p = subprocess.run([*CONF, "derive", *sorted(str(x) for x in PAGES.glob("*.md")), "--out", str(out)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [*CONF, "derive", *sorted(str(x) for x in PAGES.glob("*.md")), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     return out / "gadget.openapi.yaml"
 
 
 def run(spec_path, target, tmp_path, *extra, seed=7, examples=6, concurrency=None, name="r"):
     rd = tmp_path / name
-    cmd = [*CONF, "run", "--spec", str(spec_path), "--target", target.url, "--report-dir", str(rd),
-           "--seed", str(seed), "--examples", str(examples), "--timeout", "5", *extra]
+    cmd = [
+        *CONF,
+        "run",
+        "--spec",
+        str(spec_path),
+        "--target",
+        target.url,
+        "--report-dir",
+        str(rd),
+        "--seed",
+        str(seed),
+        "--examples",
+        str(examples),
+        "--timeout",
+        "5",
+        *extra,
+    ]
     if concurrency:
         cmd += ["--concurrency", str(concurrency)]
     env = dict(os.environ, CONFORMANCE_TOKEN=TOKEN)
@@ -550,8 +622,11 @@ LEGAL = [
     ("unknown-option-ignored", {"unknown-option-ignored"}, 100),
     ("select-unknown-ignored", {"select-unknown-ignored"}, 100),
     ("normalise-dt", {"normalise-dt"}, 100),
-    ("all-legal", {"select-adds", "select-ci", "filter-partial", "filter-ci", "update-200", "maxlen",
-                   "normalise-dt"}, 2),
+    (
+        "all-legal",
+        {"select-adds", "select-ci", "filter-partial", "filter-ci", "update-200", "maxlen", "normalise-dt"},
+        2,
+    ),
 ]
 
 
@@ -560,8 +635,11 @@ LEGAL = [
 def test_legal_target_passes(spec_path, tmp_path, name, variant, page_size, seed):
     with Target(spec_path and Spec(spec_path), variant, page_size) as t:
         p, rep, files, cmd = run(spec_path, t, tmp_path, "--strict", seed=seed)
-    assert p.returncode == 0, (cmd, failing(rep), [(c["id"], c.get("findings")) for c in rep["checks"]
-                                                   if c["status"] in ("fail", "error")])
+    assert p.returncode == 0, (
+        cmd,
+        failing(rep),
+        [(c["id"], c.get("findings")) for c in rep["checks"] if c["status"] in ("fail", "error")],
+    )
 
 
 # --------------------------------------------------------------------------------------------- buggy
@@ -572,11 +650,16 @@ BUGGY = [
     ("select-ignored-list", {"select-ignored-list"}, 100, {"QRY-003"}, False),
     ("select-nulls", {"select-nulls"}, 100, {"QRY-002", "QRY-003"}, False),
     ("filter-lost-on-nextlink", {"filter-lost-on-nextlink"}, 1, {"QRY-004"}, False),
-    ("filter-lost-on-nextlink-late", {"filter-lost-on-nextlink", "filter-lost-on-nextlink-late"}, 2,
-     {"QRY-004"}, False),
+    (
+        "filter-lost-on-nextlink-late",
+        {"filter-lost-on-nextlink", "filter-lost-on-nextlink-late"},
+        2,
+        {"QRY-004"},
+        False,
+    ),
     ("filter-substring", {"filter-substring"}, 100, {"QRY-004"}, False),
     ("update-applies-mistyped", {"update-applies-mistyped"}, 100, {"UPD-002"}, False),
-    ("update-accepts-unknown", {"update-accepts-unknown"}, 100, set(), False),  # which check? see test
+    ("update-accepts-unknown", {"update-accepts-unknown"}, 100, {"UPD-102"}, True),
     ("update-changes-key", {"update-changes-key"}, 100, {"UPD-001"}, False),
     ("update-first-only", {"update-first-only"}, 100, {"UPD-001"}, False),
     ("top-abc-500", {"top-abc-500"}, 100, {"QRY-005", "VALID-006"}, False),
@@ -592,9 +675,6 @@ def test_buggy_target_fails(spec_path, tmp_path, name, variant, page_size, must_
         p, rep, files, cmd = run(spec_path, t, tmp_path)
     fails = failing(rep)
     detail = (cmd, fails, [(c["id"], c.get("findings")) for c in rep["checks"] if c["status"] == "fail"])
-    if name == "update-accepts-unknown":
-        assert p.returncode == 1 and fails, detail
-        return
     assert must_fail <= set(fails), detail
     for cid in must_fail:
         text = findings_text(rep, cid)
@@ -614,22 +694,34 @@ DEBATABLE = [
     # the update page lists the possible values of `color`; refusing another one (400 + OData error) is
     # validation the page itself announces
     ("enum-on-update", {"enum"}, 100),
-    # the same on create
-    ("enum-on-create-too", {"enum", "enum-create"}, 100),
+    # the same on create (GEN-001/GEN-003: see the module's docstring)
+    pytest.param(
+        "enum-on-create-too",
+        {"enum", "enum-create"},
+        100,
+        marks=pytest.mark.xfail(strict=True, reason="GEN-001/GEN-003 do not check documented values yet"),
+    ),
     # the page types `weight` as Int32; refusing 2**31 and above with 400 + OData error
     ("int32-range", {"int32"}, 100),
-    # an undocumented max length (64) on displayName, create and update
-    ("maxlen-create-too", {"maxlen", "maxlen-create"}, 100),
 ]
 
 
-@pytest.mark.parametrize("name,variant,page_size", DEBATABLE, ids=[x[0] for x in DEBATABLE])
+@pytest.mark.parametrize(
+    "name,variant,page_size", DEBATABLE, ids=["enum-on-update", "enum-on-create-too", "int32-range"]
+)
 @pytest.mark.parametrize("seed", [7, 99])
 def test_debatable_legal_target_passes(spec_path, tmp_path, name, variant, page_size, seed):
     with Target(Spec(spec_path), variant, page_size) as t:
         p, rep, files, cmd = run(spec_path, t, tmp_path, seed=seed)
-    assert p.returncode == 0, (cmd, failing(rep), [(c["id"], [f["message"][:300] for f in c.get("findings", [])])
-                                                   for c in rep["checks"] if c["status"] == "fail"])
+    assert p.returncode == 0, (
+        cmd,
+        failing(rep),
+        [
+            (c["id"], [f["message"][:300] for f in c.get("findings", [])])
+            for c in rep["checks"]
+            if c["status"] == "fail"
+        ],
+    )
 
 
 def test_filter_case_insensitive_with_case_twins(spec_path, tmp_path):
@@ -675,15 +767,24 @@ def normalise(text, url):
 def summary(rep, url):
     out = []
     for c in rep["checks"]:
-        out.append((c["id"], c["status"], c.get("requests"),
-                    [normalise(f["message"], url) for f in c.get("findings", [])]))
+        out.append(
+            (
+                c["id"],
+                c["status"],
+                c.get("requests"),
+                [normalise(f["message"], url) for f in c.get("findings", [])],
+            )
+        )
     return out
 
 
-@pytest.mark.parametrize("variant,page_size", [
-    (set(), 2),
-    ({"top-off-by-one", "select-ignored-list", "update-first-only", "update-applies-mistyped"}, 3),
-])
+@pytest.mark.parametrize(
+    "variant,page_size",
+    [
+        (set(), 2),
+        ({"top-off-by-one", "select-ignored-list", "update-first-only", "update-applies-mistyped"}, 3),
+    ],
+)
 def test_same_seed_same_requests_and_findings(spec_path, tmp_path, variant, page_size):
     results = []
     for i, conc in enumerate([1, 8, 1, 8]):
@@ -698,12 +799,24 @@ def test_same_seed_same_requests_and_findings(spec_path, tmp_path, variant, page
     # the same requests reach the target (as a multiset; order may differ at concurrency 8)
     assert results[2][2] == results[0][2]
     assert results[3][2] == results[1][2]
-    assert results[1][2] == results[0][2], (set(results[1][2]) ^ set(results[0][2]))
+    assert results[1][2] == results[0][2], set(results[1][2]) ^ set(results[0][2])
 
 
 # --------------------------------------------------------------------------------------------- attacks
-HOSTILE_NAMES = ["we'ird", "a&b", "c$d", "e#f", "g h", "esc\x1b[31mred\x07", "pct%41", "plus+x", "eq=x",
-                 "\u009b2J", "$top", "x;y"]
+HOSTILE_NAMES = [
+    "we'ird",
+    "a&b",
+    "c$d",
+    "e#f",
+    "g h",
+    "esc\x1b[31mred\x07",
+    "pct%41",
+    "plus+x",
+    "eq=x",
+    "\u009b2J",
+    "$top",
+    "x;y",
+]
 HOSTILE_ENUM = ["`x'y`", "`a&b`", "`\x1b]0;pwn\x07`", "`c#d`", "`$top`", "`a b`"]
 
 
@@ -721,8 +834,11 @@ def hostile_spec(tmp_path_factory):
             s = s.replace("|tags|String collection|", rows + "|tags|String collection|")
         (pages / ("%s.md" % f)).write_text(s)
     out = d / "spec"
-    p = subprocess.run([*CONF, "derive", *sorted(str(x) for x in pages.glob("*.md")), "--out", str(out)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [*CONF, "derive", *sorted(str(x) for x in pages.glob("*.md")), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     for ch in "\x1b\x07\x9b":
         assert ch not in p.stdout + p.stderr
@@ -760,5 +876,12 @@ def test_hostile_names_reach_queries_safely(hostile_spec, tmp_path, which, seed)
             if k == "$select":
                 for n in v.split(","):
                     assert n in documented or n == "conformanceUndeclaredProperty", ("odd $select", pth)
-    assert p.returncode == 0, (cmd, failing(rep), [(c["id"], [f["message"][:300] for f in c.get("findings", [])])
-                                                   for c in rep["checks"] if c["status"] == "fail"])
+    assert p.returncode == 0, (
+        cmd,
+        failing(rep),
+        [
+            (c["id"], [f["message"][:300] for f in c.get("findings", [])])
+            for c in rep["checks"]
+            if c["status"] == "fail"
+        ],
+    )

@@ -10,9 +10,16 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from conformance.checks.update_unknown import UNDECLARED
+from conformance.contract.derive import derive_page
+from conformance.contract.pageset import combine
 from conformance.reference.server import ReferenceServer
 from conformance.results import Status
-from tests.test_updates_queries import TOKEN, _Gadgets, gadget, outcome, run_on  # noqa: F401
+from tests.test_updates_queries import GADGET, TOKEN, _Gadgets, outcome, run_on
+
+
+@pytest.fixture(scope="module")
+def gadget():
+    return combine([derive_page(p) for p in GADGET])
 
 
 class _Lenient(_Gadgets):
@@ -34,7 +41,10 @@ class _Lenient(_Gadgets):
         if self.ignore and isinstance(body, dict):
             body = {k: v for k, v in body.items() if k in ("color", "size", "id")}
         self.pending = body
-        super().do_PATCH()
+        try:
+            super().do_PATCH()
+        finally:
+            self.pending = None  # the base handler may answer without reading it (no auth, no such path)
 
 
 @pytest.fixture
