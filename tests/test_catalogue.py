@@ -53,7 +53,7 @@ def test_every_check_binds_to_the_seed_and_cites_a_source(seed):
 # So do the generated update bodies (UPD-*) and the query options (QRY-*): tests/test_updates_queries.py.
 LIFE = (
     {f"LIFE-00{i}" for i in range(1, 9)}
-    | {"LIFE-101", "UPD-001", "UPD-002", "UPD-101", "QRY-101"}
+    | {"LIFE-101", "UPD-001", "UPD-002", "UPD-101", "UPD-102", "QRY-101"}
     | {f"QRY-00{i}" for i in range(1, 8)}
 )
 NOT_ON_THE_SEED_PAGE = LIFE

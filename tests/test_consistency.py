@@ -136,7 +136,7 @@ def test_a_type_the_table_does_not_declare_yields_to_the_example_value():
 def test_a_type_the_table_declares_stays_and_the_example_is_reported_wrong():
     text = page(rows=ROWS, body={"label": "a", "count": "two"})
     spec = _derive(text)
-    assert spec.operation.property("count").schema == {"type": "integer"}
+    assert spec.operation.property("count").schema["type"] == "integer"
     assert spec.operation.yields == ()
     notes = [n for n in lint_text(text, "w.md", spec) if n.code == "DOC-EXAMPLE-SCHEMA"]
     assert [n.severity for n in notes] == ["error"]

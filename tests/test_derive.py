@@ -54,7 +54,12 @@ def test_required_column_markers_types_and_headers():
     assert got["shape"] == (False, How.MARKER)  # "(Optional)" in the type column
     assert got["batchId"] == (False, How.DEFAULT)
     schemas = {p.name: p.schema for p in op.properties}
-    assert schemas["count"] == {"type": "integer"}
+    assert schemas["count"] == {
+        "type": "integer",
+        "format": "int32",
+        "minimum": -(2**31),
+        "maximum": 2**31 - 1,
+    }
     assert schemas["ratio"] == {"type": "number"}
     assert schemas["tags"] == {"type": "array", "items": {"type": "string"}}
     assert schemas["batchId"] == {"type": "string", "format": "uuid"}

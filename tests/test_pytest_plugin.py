@@ -56,7 +56,7 @@ def test_suite_against_embedded_reference_passes(pytester, spec):
     bound = bind(spec)
     skipped = [b for b in bound if b.skip_reason]
     life = {b.check.id for b in bound if b.check.id.startswith(("LIFE-", "UPD-", "QRY-"))}
-    assert len(life) == 9 + 3 + 8
+    assert len(life) == 9 + 4 + 8
     assert {b.check.id for b in skipped} == {"ALT-001", "ALT-002", *life}
     result.assert_outcomes(passed=len(bound) - len(skipped), skipped=len(skipped))
 

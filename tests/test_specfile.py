@@ -21,14 +21,15 @@ from conformance.errors import SpecError
 from conformance.session import packaged_spec_path
 
 SPEC_TEXT = packaged_spec_path().read_text(encoding="utf-8")
-USER_ID = "      schema:\n        type: string\n      where:\n        anchor: userId\n"
+USER_ID = "      schema:\n        type: string\n      values: []\n      where:\n        anchor: userId\n"
 
 
 def with_user_id_schema(schema_yaml: str, extra_components: str = "") -> str:
     """The packaged spec with the embedded contract's userId schema replaced (indented under `schema:`)."""
     assert USER_ID in SPEC_TEXT
     body = "".join(f"        {line}\n" for line in schema_yaml.strip().splitlines())
-    text = SPEC_TEXT.replace(USER_ID, f"      schema:\n{body}      where:\n        anchor: userId\n")
+    rest = USER_ID.split("type: string\n", 1)[1]  # the fields after the schema (values, where)
+    text = SPEC_TEXT.replace(USER_ID, f"      schema:\n{body}{rest}")
     if extra_components:
         text = text.replace("components:\n  schemas:\n", "components:\n  schemas:\n" + extra_components, 1)
     return text

@@ -236,6 +236,7 @@ def catalogue() -> list[Check]:
         lifecycle,
         protocol,
         queries,
+        update_unknown,
         updates,
         validation,
     )

@@ -92,11 +92,13 @@ def objects(ctx: CheckContext) -> list[tuple[Body, str]]:
 
     def make() -> list[tuple[Body, str]]:
         name = filter_property(ctx.spec)
-        out = []
+        out: list[tuple[Body, str]] = []
         for _ in range(2):
             body = full_body(ctx)
             if name is not None and name not in ctx.options.known:
-                body[name] = ctx.unique("filter")
+                # the second is a decoy for `$filter`: its value has the first's as a proper prefix, so a
+                # server that matches by prefix or substring instead of `eq` lists it too
+                body[name] = f"{out[0][0][name]}-decoy" if out else ctx.unique("filter")
             out.append(create(ctx, body))
         return out
 
@@ -221,25 +223,39 @@ def filter_walk(ctx: CheckContext) -> tuple[str, Walk]:
     key, wanted = key_name(resource(ctx.spec)), objects(ctx)[0][1]
 
     def judge(reply: Reply, members: list[JSON]) -> Finding | None:
-        bad = [m for m in members if not isinstance(m, dict) or m.get(name) != value]
+        bad = [m for m in members if not isinstance(m, dict) or not _equal_ignoring_case(m.get(name), value)]
         if not bad:
             return None
         # the first in a fixed order, so the words are the same whatever order the target lists them in
         wrong = min(bad, key=lambda m: json.dumps(m, sort_keys=True, default=str))
-        shown = excerpt(wrong.get(name)) if isinstance(wrong, dict) and name in wrong else "(absent)"
+        got = wrong.get(name) if isinstance(wrong, dict) else None
+        shown = excerpt(got) if isinstance(wrong, dict) and name in wrong else "(absent)"
+        how = ""
+        if isinstance(got, str) and value.casefold() in got.casefold():
+            how = f"; it contains {excerpt(value)}, so the server matched a prefix or substring, not eq"
         return finding(
-            f"GET with $filter={expression} answered a member whose {name} is {shown}: the filter was "
-            "ignored",
+            f"GET with $filter={expression} answered a member whose {name} is {shown}, which does not equal "
+            f"{excerpt(value)} even ignoring case{how}",
             "response.body/value",
             reply,
-            expected=f"only members whose {name} is {excerpt(value)}",
+            expected=f"only members whose {name} is {excerpt(value)} (in any case)",
             actual=shown,
         )
 
+    # every page is judged: a filter dropped on the pages after the one that holds the object is a fault too
     walk: Walk = ctx.once(
-        "qry:filter", lambda: walk_list(ctx, listing, f"{ctx.path}?{query}", key, wanted, on_page=judge)
+        "qry:filter",
+        lambda: walk_list(
+            ctx, listing, f"{ctx.path}?{query}", key, wanted, stop_when_found=False, on_page=judge
+        ),
     )
     return expression, walk
+
+
+def _equal_ignoring_case(got: JSON, value: str) -> bool:
+    """`got` is `value`, or equals it ignoring case: Graph compares many strings case-insensitively, and a
+    member differing from `value` only in case shows the filter applied, not ignored."""
+    return isinstance(got, str) and got.casefold() == value.casefold()
 
 
 def refused_filter(walk: Walk) -> Reply | None:

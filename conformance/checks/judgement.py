@@ -5,8 +5,9 @@
   Precision facet is 0 to 12 fraction digits).
 - `degenerate`: a schema-valid string a real service may refuse (empty, whitespace only, control characters).
 - `excused_rejection`: a 4xx with a proper error body for a schema-valid body is a note, never a failure,
-  when the body holds a degenerate value, or when known-good values (`--value`) were given and the body
-  varies something else.
+  when the body holds a degenerate value, or a value its property's description does not list among the
+  possible values (`undocumented_values`; checked by its twin, `with_documented_values`), or when
+  known-good values (`--value`) were given and the body varies something else.
 - `omitted_null_is_legal`: a sent null for an optional property may be left out of the response
   (OData `omit-values=nulls`).
 - `same_key`: a key read back names the same entity: GUIDs compared regardless of case.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -110,6 +111,28 @@ def without_degenerate_values(body: JSON) -> JSON:
     return body
 
 
+def undocumented_values(properties: Sequence[Property], body: JSON) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, value) of each string `body` sends for a property whose description lists its possible
+    values (`Property.values`) that is not among them. Such a value is schema-valid (the list is no enum: a
+    lenient server may take others), and a server that refuses it does what the page announces."""
+    if not isinstance(body, dict):
+        return
+    for prop in properties:
+        value = body.get(prop.name)
+        if prop.values and isinstance(value, str) and value not in prop.values:
+            yield f"/{prop.name}", value
+
+
+def with_documented_values(properties: Sequence[Property], body: JSON) -> JSON:
+    """`body` with each undocumented value (`undocumented_values`) replaced by its property's first listed
+    value: the twin that tells whether a refusal was for that value."""
+    if not isinstance(body, dict):
+        return body
+    listed = {p.name: p.values[0] for p in properties if p.values}
+    odd = {pointer[1:] for pointer, _value in undocumented_values(properties, body)}
+    return {name: listed[name] if name in odd else value for name, value in body.items()}
+
+
 def proper_error_body(reply: Reply) -> bool:
     """A JSON object whose `error` has a string `code` and a string `message` (OData JSON §21.1)."""
     try:
@@ -131,17 +154,27 @@ def varies_known(body: JSON, known: Mapping[str, JSON]) -> bool:
     return any(name not in known or known[name] != value for name, value in body.items())
 
 
-def excused_rejection(body: JSON, reply: Reply, known: Mapping[str, JSON]) -> str | None:
+def excused_rejection(
+    body: JSON, reply: Reply, known: Mapping[str, JSON], properties: Sequence[Property] = ()
+) -> str | None:
     """Why a 4xx for the schema-valid `body` is reported as a note rather than a failure, or None.
 
     Only a 4xx that says why (a proper error body) is excused: the page does not promise that degenerate
-    values are accepted, and a real service checks values it was not told are good (an unknown userId).
+    values are accepted, nor values outside those a description lists (`properties`' `values`), and a real
+    service checks values it was not told are good (an unknown userId). The caller checks the twin
+    (`without_degenerate_values`, `with_documented_values`) where it can send one.
     """
     if not 400 <= reply.status <= 499 or not proper_error_body(reply):
         return None
     odd = next(degenerate_values(body), None)
     if odd is not None:
         return f"a degenerate value at {odd[0]} was refused with {reply.status} and an error body (allowed)"
+    unlisted = next(undocumented_values(properties, body), None)
+    if unlisted is not None:
+        return (
+            f"a value at {unlisted[0]} that its description does not list among the possible values was "
+            f"refused with {reply.status} and an error body (allowed)"
+        )
     if varies_known(body, known):
         return (
             f"a generated body beyond the known-good values (--value) was refused with {reply.status} "
@@ -172,6 +205,8 @@ __all__ = [
     "proper_error_body",
     "same_datetime",
     "same_key",
+    "undocumented_values",
     "varies_known",
+    "with_documented_values",
     "without_degenerate_values",
 ]

@@ -18,7 +18,10 @@ the same objects at any `--concurrency`. What a legal server may answer, and why
   this entity lacks). A 2xx carrying other documented properties ignored the option; a 5xx fails.
 - `$filter=p eq 'v'` with the value one created object holds: a 2xx lists only members whose `p` is `v`,
   the object among them; a 4xx (400 with an error body is what Graph answers for a property it cannot
-  filter on) is legal; a 5xx fails.
+  filter on) is legal; a 5xx fails. A member whose `p` equals `v` ignoring case is legal (OData 4.01 makes
+  `eq` case-sensitive, but Graph compares many strings case-insensitively). The other shared object holds
+  `v` plus a suffix (a decoy: a prefix or substring match lists it), and every page of the filtered list
+  is read to its end (at most the walk's page bound), so a filter dropped after the first page is seen.
 
 Every such 4xx should carry an OData error body (QRY-101). Requests per run, at most (`REQUESTS`, 16):
 2 + TOP_BOUND - 1 creates, 2 lists for `$top`, 2 for invalid `$top`, 2 per documented `$select`, 1 per
@@ -262,8 +265,8 @@ def unknown_select_list(ctx: CheckContext) -> Iterator[Finding]:
 @check(
     "QRY-004",
     Level.MUST,
-    "A list with $filter=p eq 'v' (v a value a created object holds) answers only members whose p is v, "
-    "the object among them, or refuses the filter with a 4xx; never a 5xx or a list that ignores it.",
+    "A list with $filter=p eq 'v' (v a value a created object holds) answers, on every page, only members "
+    "whose p is v (in any case), the object among them, or refuses the filter with a 4xx; never a 5xx.",
     title="$filter is honoured",
     doc=DocRef(kind="list", option="$filter"),
     needs=documents("list", "$filter"),

@@ -31,7 +31,13 @@ from conformance.checks._support import (
     non_null,
     status_problem,
 )
-from conformance.checks.judgement import excused_rejection, proper_error_body
+from conformance.checks.judgement import (
+    degenerate_values,
+    excused_rejection,
+    proper_error_body,
+    undocumented_values,
+    with_documented_values,
+)
 from conformance.contract.keys import key_name
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, Spec, request_schema
@@ -135,8 +141,18 @@ def _positive_problem(ctx: CheckContext, update: Operation, target: _Target, bod
     seed = ctx.options.seed
     body = update_sent(ctx.op, update, target.state, body)  # a PUT sends the whole object
     reply = _patch(ctx, update, target, body)
-    excused = excused_rejection(body, reply, ctx.options.known)
+    listed = (*update.properties, *ctx.op.properties)  # the update page's rows first, then the create's
+    excused = excused_rejection(body, reply, ctx.options.known, listed)
     if excused is not None:
+        if next(degenerate_values(body), None) is None and next(undocumented_values(listed, body), None):
+            # refused for a value its description does not list: excused only if the twin with a listed
+            # value is taken (a refusal of a date beside it is not excused by the value)
+            problem = _positive_problem(ctx, update, target, with_documented_values(listed, body))
+            if problem is not None:
+                twin_of = (
+                    "the twin, with the values outside the documented ones of a refused body made documented"
+                )
+                return replace(problem, message=f"{problem.message} ({twin_of})")
         if excused not in target.notes:
             target.notes.append(excused)
         return None

@@ -23,7 +23,7 @@ from conformance.contract.facts_examples import (
     response_values,
 )
 from conformance.contract.facts_prose import request_line
-from conformance.contract.facts_tables import request_headers, table_properties
+from conformance.contract.facts_tables import request_headers, table_properties, unnamed_rows
 from conformance.contract.files import InputFileError, decode_utf8, read_bytes
 from conformance.contract.kinds import decide_kind
 from conformance.contract.naming import resource_ref
@@ -42,6 +42,7 @@ __all__ = [
     "request_values",
     "response_values",
     "section_range",
+    "unnamed_rows",
 ]
 
 

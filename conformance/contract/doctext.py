@@ -14,12 +14,13 @@ from conformance.contract.spec import JSON
 
 _PRIMITIVES: dict[str, dict[str, JSON]] = {
     "string": {"type": "string"},
-    "int16": {"type": "integer"},
-    "int32": {"type": "integer"},
-    "int64": {"type": "integer"},
+    # the Edm integer types' ranges (OData CSDL 4.4), so generated values stay inside the declared type
+    "int16": {"type": "integer", "minimum": -(2**15), "maximum": 2**15 - 1},
+    "int32": {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1},
+    "int64": {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
     "integer": {"type": "integer"},
-    "byte": {"type": "integer"},
-    "sbyte": {"type": "integer"},
+    "byte": {"type": "integer", "minimum": 0, "maximum": 255},
+    "sbyte": {"type": "integer", "minimum": -128, "maximum": 127},
     "double": {"type": "number"},
     "single": {"type": "number"},
     "float": {"type": "number"},
@@ -83,6 +84,29 @@ def _link_schema(target: str, enum_hint: bool) -> dict[str, JSON]:
 
 
 ENUM_HINT_RE = re.compile(r"(?i)possible values (are|include)|the possible values|supported values")
+_VALUE_TOKEN_RE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
+_VALUE_RE = re.compile(r"[\w.@:+-]+")
+_SENTENCE_END_RE = re.compile(r"\.(?:\s|\Z)|<br\s*/?>|\|")
+
+
+def documented_values(desc: str) -> tuple[str, ...]:
+    """The values a description lists after "Possible values are ..." (or Graph's other phrasings), in order:
+    the sentence's `code` or **bold** tokens, else its comma/and/or-separated words; () when there is no such
+    sentence or a listed item is not a plain token. A record of what the page names, not a closed set."""
+    m = ENUM_HINT_RE.search(desc)
+    if m is None:
+        return ()
+    rest = desc[m.end() :]
+    masked = _VALUE_TOKEN_RE.sub(lambda t: "x" * len(t.group(0)), rest)  # a '.' inside a token ends nothing
+    end = _SENTENCE_END_RE.search(masked)
+    span = rest[: end.start()] if end else rest
+    tokens = [(t.group(1) or t.group(2) or "").strip() for t in _VALUE_TOKEN_RE.finditer(span)]
+    if not tokens:
+        words = re.split(r",|\bor\b|\band\b", re.sub(r"(?i)\A\s*(?:are|include)?\s*:?", "", plain(span)))
+        tokens = [w.strip() for w in words if w.strip()]
+    if not tokens or not all(_VALUE_RE.fullmatch(t) for t in tokens):
+        return ()
+    return tuple(dict.fromkeys(t for t in tokens if t != "null"))  # `null` (default value) is JSON null
 
 
 def says_nullable(description: str) -> bool | None:
@@ -171,6 +195,7 @@ __all__ = [
     "LINK_RE",
     "REQ_MARK_RE",
     "doc_type_schema",
+    "documented_values",
     "inherited_base",
     "plain",
     "row_marker",

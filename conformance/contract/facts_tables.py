@@ -9,6 +9,7 @@ from conformance.contract.doctext import (
     BASE_TYPES,
     ENUM_HINT_RE,
     doc_type_schema,
+    documented_values,
     inherited_base,
     plain,
     row_marker,
@@ -18,9 +19,9 @@ from conformance.contract.doctext import (
 )
 from conformance.contract.facts import IDENT_RE, LOW, MEDIUM, PageContext, in_section, section_range
 from conformance.contract.resources import ResourceProperty
-from conformance.contract.spec import DocLocation, Fact, Header, How, Property
+from conformance.contract.spec import JSON, DocLocation, Fact, Header, How, Property
 
-__all__ = ["build_property", "has_property_table", "request_headers", "table_properties"]
+__all__ = ["build_property", "has_property_table", "request_headers", "table_properties", "unnamed_rows"]
 
 _CONDITIONAL_RE = re.compile(
     r"(?i)\bonly (needs|need|has) to be (specified|set|provided)\b|\b(required|needed) only (if|when)\b"
@@ -112,7 +113,15 @@ def build_property(
         read_only=read_only,
         description=_clean_description(desc),
         where=where,
+        values=_values(schema, desc, rp),
     )
+
+
+def _values(schema: dict[str, JSON], desc: str, rp: ResourceProperty | None) -> tuple[str, ...]:
+    """The values the row (else the resource page's row) lists for a plain string property."""
+    if schema.get("type") != "string" or "format" in schema or "enum" in schema:
+        return ()
+    return documented_values(desc) or (documented_values(rp.description) if rp is not None else ())
 
 
 def has_property_table(page: Page) -> bool:
@@ -134,6 +143,21 @@ def _clean_description(desc: str) -> str:
     """Description text without TODO placeholders and Required./Optional. markers."""
     text = re.sub(r"\*\*\s*TODO:[^*]*\*\*", "", desc)
     return _strip_marker(plain(text))
+
+
+def unnamed_rows(page: Page) -> list[tuple[int, str]]:
+    """(line, name cell) of each Request-body table row whose name is not an identifier: `table_properties`
+    leaves it out of the contract, and lint reports it (DOC-PROPERTY-NAME)."""
+    rng = section_range(page, "Request body")
+    out = []
+    for table in page.tables:
+        name_col = table.column("Property", "Name", "Parameter", "Property name")
+        if name_col >= 0 and in_section(rng, table.line):
+            for row in table.rows:
+                name = plain(row.cell(name_col))
+                if name and not IDENT_RE.match(name):
+                    out.append((row.line, name))
+    return out
 
 
 def table_properties(ctx: PageContext, res: dict[str, ResourceProperty] | None) -> dict[str, Property]:

@@ -78,6 +78,8 @@ def _with_doc(schema: dict[str, JSON], prop: Property) -> dict[str, JSON]:
         out["description"] = prop.description
     if prop.read_only:
         out["readOnly"] = True
+    if prop.values:  # the values the page lists, not an enum: the server may take others
+        out["x-documented-values"] = list(prop.values)
     return out
 
 

@@ -121,6 +121,9 @@ class Property:
     read_only: bool = False
     description: str = ""
     where: DocLocation
+    # the values a String's description lists ("Possible values are: `a`, `b`."), not an enum: a server may
+    # accept others, and may refuse them (judgement.undocumented_values)
+    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -441,6 +444,7 @@ def _operation(o: dict[str, Any]) -> Operation:
                 read_only=p.get("read_only", False),
                 description=p.get("description", ""),
                 where=DocLocation(**p["where"]),
+                values=tuple(str(v) for v in p.get("values", ())),
             )
             for p in o["properties"]
         ),

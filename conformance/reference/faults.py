@@ -267,6 +267,12 @@ _FAULTS = (
     ),
     _f("filter-ignored", "MUST", "$filter is ignored: the list holds every object", "filter"),
     _f(
+        "filter-substring",
+        "MUST",
+        "$filter=p eq 'v' keeps every object whose p contains v (a substring match, not eq)",
+        "filter",
+    ),
+    _f(
         "update-ignores-last-property",
         "MUST",
         "an update answers success but does not store the last property the update page lists",

@@ -82,6 +82,8 @@ def filtering(
     if mode.on("filter-400") or m is None or m.group(1) not in documented_names(server):
         return refusal(server, mode, req, "The filter is not supported: only 'property eq 'text'' is.")
     name, value = m.group(1), m.group(2).replace("''", "'")
+    if mode.on("filter-substring"):
+        return lambda entity: isinstance(got := entity.get(name), str) and value in got
     return lambda entity: entity.get(name) == value
 
 

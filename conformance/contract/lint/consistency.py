@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from enum import StrEnum
 
+from conformance.contract.derive import unnamed_rows
 from conformance.contract.httpexamples import parse_http_block
 from conformance.contract.lint.base import Hit, LintContext, rule
 from conformance.contract.schemas import validation_errors
@@ -207,3 +208,17 @@ def _describe(schema: dict[str, JSON], nullable: bool) -> str:
 
 
 __all__ = ["GRAPH_NAMESPACE", "Body"]
+
+
+@rule(
+    "DOC-PROPERTY-NAME",
+    Severity.WARNING,
+    "A request-body table row's property name is not an identifier, so the contract leaves the row out.",
+)
+def property_name(ctx: LintContext) -> Iterator[Hit]:
+    for line, name in unnamed_rows(ctx.page):
+        yield Hit(
+            line=line,
+            message=f"property {name!r} is not an identifier (letters, digits, _, . or @); "
+            "the row is left out of the contract: fix the name or move the row out of the table",
+        )

@@ -1,0 +1,112 @@
+"""Values a String's description lists ("Possible values are: `red`, `green`.") are recorded on the contract
+(`Property.values`), never made an enum, and a server that refuses a value outside them with a 4xx and an
+OData error is not failed for it when the twin body with a listed value is taken (blind trial 7, finding 1).
+The servers are the independent gadget server of tests/test_updates_queries.py, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from http.server import ThreadingHTTPServer
+
+import pytest
+
+from conformance.checks.judgement import undocumented_values, with_documented_values
+from conformance.contract.derive import derive_page, derive_text
+from conformance.contract.doctext import documented_values
+from conformance.contract.pageset import combine
+from conformance.results import Status
+from tests.test_updates_queries import GADGET, HERE, _Gadgets, outcome, run_on
+
+COLORS = ("teal", "red", "unknownFutureValue")
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("The color. Possible values are: `red`, `green`, `blue`.", ("red", "green", "blue")),
+        ("How. The possible values are: `sis`, `manual`, `enum_x`.", ("sis", "manual", "enum_x")),
+        ("Possible values are: **Private**, **Public**, or empty (as **Public**).", ("Private", "Public")),
+        ("Possible values are `On` or `Paused`. <br><br>Supports `$filter` (`eq`).", ("On", "Paused")),
+        ("Possible values are: none, low, unknownFutureValue.", ("none", "low", "unknownFutureValue")),
+        ("Possible values are: `null` (default value), `A`, and `B` (see x).", ("A", "B")),
+        ("Possible values are described in the table below.", ()),
+        ("The name of the gadget.", ()),
+    ],
+)  # fmt: skip
+def test_the_listed_values_of_each_phrasing(text: str, values: tuple[str, ...]) -> None:
+    assert documented_values(text) == values
+
+
+@pytest.fixture(scope="module")
+def colored():
+    """The gadget resource whose update page lists the possible colors."""
+    change = (HERE / "gadget-change.md").read_text()
+    listed = "The color. Possible values are: " + ", ".join(f"`{c}`" for c in COLORS) + "."
+    change = change.replace("| color | String | The color. |", f"| color | String | {listed} |")
+    assert listed in change
+    pages = [derive_page(p) for p in GADGET]
+    return combine([*pages[:3], derive_text(change, "gadget-change.md"), pages[4]])
+
+
+def test_the_values_are_recorded_and_are_no_enum(colored) -> None:
+    update = next(op for op in colored.others if op.method.value.upper() == "PATCH")
+    color = update.property("color")
+    assert color is not None
+    assert color.values == COLORS
+    assert "enum" not in color.schema
+    assert list(undocumented_values(update.properties, {"color": "Teal", "size": 3})) == [("/color", "Teal")]
+    assert with_documented_values(update.properties, {"color": "x", "size": 3}) == {
+        "color": "teal",
+        "size": 3,
+    }
+    assert list(undocumented_values(update.properties, {"color": "unknownFutureValue"})) == []
+
+
+class _Strict(_Gadgets):
+    """Refuses, on update, a color its page does not list (400 and an OData error); `broken`: every color."""
+
+    pending: object = None
+
+    def _body(self) -> object:
+        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
+        return body
+
+    def do_PATCH(self):
+        body = self._body()
+        color = body.get("color") if isinstance(body, dict) else None
+        if isinstance(color, str) and (self.broken or color not in COLORS):
+            self._error(400, "color is not one of the possible values")
+            return
+        self.pending = body  # the base handler reads it again
+        try:
+            super().do_PATCH()
+        finally:
+            self.pending = None  # the base handler may answer without reading it (no auth, no such path)
+
+
+@pytest.fixture
+def strict():
+    servers: list[ThreadingHTTPServer] = []
+
+    def serve(*, broken: bool) -> str:
+        handler = type("Handler", (_Strict,), {"store": {}, "broken": broken})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+# seeds whose drawn update bodies send a color that is neither listed nor degenerate (a degenerate one is
+# excused on its own, judgement.excused_rejection)
+@pytest.mark.parametrize("seed", [7, 99, 1])
+def test_a_server_refusing_unlisted_values_passes_and_one_refusing_listed_ones_fails(colored, strict, seed):
+    legal = outcome(run_on(colored, strict(broken=False), seed=seed))
+    assert legal["UPD-001"][0] is Status.PASS, legal["UPD-001"]
+    broken = outcome(run_on(colored, strict(broken=True), seed=seed))
+    assert broken["UPD-001"][0] is Status.FAIL, broken["UPD-001"]
+    assert "400" in broken["UPD-001"][1]
