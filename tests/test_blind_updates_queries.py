@@ -12,9 +12,8 @@ tester's own text), the module is slow, and these expectations differ:
 - `maxlen-create-too` (finding 8) is out: the page states no maximum length, so a 400 for a 5,000-character
   `displayName` on create refuses a value the page allows; the report should show it (`--value` pins a
   known-good value where a real service has such a limit);
-- `enum-on-create-too` (finding 1 on create) is expected to fail until GEN-001/GEN-003 (checks/fuzz.py, owned
-  by another stream) pass the create's properties to `judgement.excused_rejection` and check the twin from
-  `judgement.with_documented_values`, as UPD-001 does; `strict` xfail, so the fix shows.
+- `enum-on-create-too` (finding 1 on create) passes since GEN-001 checks the twin with a listed value as
+  UPD-001 does (it was a strict xfail until then).
 """
 
 import datetime
@@ -695,12 +694,7 @@ DEBATABLE = [
     # validation the page itself announces
     ("enum-on-update", {"enum"}, 100),
     # the same on create (GEN-001/GEN-003: see the module's docstring)
-    pytest.param(
-        "enum-on-create-too",
-        {"enum", "enum-create"},
-        100,
-        marks=pytest.mark.xfail(strict=True, reason="GEN-001/GEN-003 do not check documented values yet"),
-    ),
+    ("enum-on-create-too", {"enum", "enum-create"}, 100),
     # the page types `weight` as Int32; refusing 2**31 and above with 400 + OData error
     ("int32-range", {"int32"}, 100),
 ]

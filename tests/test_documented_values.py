@@ -110,3 +110,63 @@ def test_a_server_refusing_unlisted_values_passes_and_one_refusing_listed_ones_f
     broken = outcome(run_on(colored, strict(broken=True), seed=seed))
     assert broken["UPD-001"][0] is Status.FAIL, broken["UPD-001"]
     assert "400" in broken["UPD-001"][1]
+
+
+@pytest.fixture(scope="module")
+def colored_create():
+    """The gadget resource whose create page lists the possible colors (GEN-001 judges creates)."""
+    create = (HERE / "gadget-create.md").read_text()
+    listed = "The color. Possible values are: " + ", ".join(f"`{c}`" for c in COLORS) + ". Required."
+    create = create.replace("| color | String | The color. Required. |", f"| color | String | {listed} |")
+    assert listed in create
+    pages = [derive_page(p) for p in GADGET]
+    return combine([derive_text(create, "gadget-create.md"), *pages[1:]])
+
+
+class _StrictCreate(_Gadgets):
+    """Refuses, on create, a color its page does not list (400 and an OData error); `broken`: every color."""
+
+    pending: object = None
+
+    def _body(self) -> object:
+        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
+        return body
+
+    def do_POST(self):
+        body = self._body()
+        color = body.get("color") if isinstance(body, dict) else None
+        if isinstance(color, str) and (self.broken or color not in COLORS):
+            self._error(400, "color is not one of the possible values")
+            return
+        self.pending = body
+        try:
+            super().do_POST()
+        finally:
+            self.pending = None
+
+
+@pytest.mark.parametrize("seed", [7, 99])
+def test_a_create_refusing_unlisted_values_passes_and_one_refusing_listed_ones_fails(colored_create, seed):
+    servers = []
+    try:
+        urls = {}
+        for broken in (False, True):
+            handler = type("Handler", (_StrictCreate,), {"store": {}, "broken": broken})
+            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+            urls[broken] = f"http://127.0.0.1:{server.server_address[1]}"
+        legal = _gen001(run_on(colored_create, urls[False], seed=seed, examples=10))
+        assert legal.status is Status.PASS, legal
+        assert any("does not list" in note for note in legal.notes), legal.notes  # refused, and excused
+        broken = _gen001(run_on(colored_create, urls[True], seed=seed, examples=10))
+        assert broken.status is Status.FAIL, broken
+        assert "twin" in broken.findings[0].message, broken.findings[0].message
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def _gen001(result):
+    return next(r for r in result.results if r.check.id == "GEN-001")

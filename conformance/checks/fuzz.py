@@ -34,7 +34,13 @@ from conformance.checks._support import (
     writable,
 )
 from conformance.checks._unicode import seed_unicode_tables
-from conformance.checks.judgement import degenerate_values, excused_rejection, without_degenerate_values
+from conformance.checks.judgement import (
+    degenerate_values,
+    excused_rejection,
+    undocumented_values,
+    with_documented_values,
+    without_degenerate_values,
+)
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import JSON, Level, Operation, Property, request_schema, response_schema
 from conformance.errors import UNDECIDED_ERRORS, TargetError
@@ -61,17 +67,18 @@ def judge(
         return problem if not valid else None
     if not valid:
         return rejection_problem(reply, "a schema-invalid body", input=body, seed=seed)
-    excused = excused_rejection(body, reply, ctx.options.known)
-    if excused is not None and twin is not None and next(degenerate_values(body), None) is not None:
-        # Refused, and it holds a degenerate value: the refusal is excused only if it was for that value.
-        # Its twin with those values made plain must be accepted (a date or a number refused is not excused
-        # by an empty string beside it).
-        plain = without_degenerate_values(body)
+    excused = excused_rejection(body, reply, ctx.options.known, op.properties)
+    odd = next(degenerate_values(body), None) or next(undocumented_values(op.properties, body), None)
+    if excused is not None and twin is not None and odd is not None:
+        # Refused, and it holds a degenerate value or one its description does not list: the refusal is
+        # excused only if it was for that value. Its twin with those values made plain (a listed value) must
+        # be accepted (a date or a number refused is not excused by an empty string beside it).
+        plain = with_documented_values(op.properties, without_degenerate_values(body))
         if plain != body and validity(op, plain) is True:
             plain = _keys.rekey(ctx, plain)  # a create of its own: its own key value
             problem = judge(ctx, plain, twin(plain), valid=True)
             if problem is not None:
-                twin_of = "the twin, with the degenerate values of a refused body made plain"
+                twin_of = "the twin, with the degenerate or unlisted values of a refused body made plain"
                 return replace(problem, message=f"{problem.message} ({twin_of})")
     conflict = _keys.conflict(ctx, body, reply)
     if conflict is not None:  # a 409 for a key value pinned or sent before: legal, said in a note
