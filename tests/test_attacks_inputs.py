@@ -295,6 +295,21 @@ def derived_spec(tmp_path_factory) -> Path:
     return out / "outboundSharedUserProfile.openapi.yaml"
 
 
+# The userId property of the contract embedded under x-conformance: its schema, then the
+# property's other fields at the same indentation (values, ...), then its `where` anchor.
+_XPROP = re.compile(
+    r"      schema:\n        type: string\n"
+    r"((?:      (?!where:)\w[^\n]*\n)*)"
+    r"      where:\n        anchor: userId\n"
+)
+
+
+def _replace_xprop_schema(text: str, schema_block: str) -> str:
+    """`text` with the embedded userId property's schema replaced by `schema_block`."""
+    assert len(_XPROP.findall(text)) == 1, "derived spec layout changed"
+    return _XPROP.sub(lambda m: schema_block + m.group(1) + "      where:\n        anchor: userId\n", text)
+
+
 def _spec_with_refs(derived: Path, dest: Path, req_ref: str, resp_ref: str, prop_ref: str) -> Path:
     """The derived spec with $refs out of it: the request/response body schemas, the userId
     property of both component schemas and of the embedded x-conformance contract."""
@@ -303,11 +318,7 @@ def _spec_with_refs(derived: Path, dest: Path, req_ref: str, resp_ref: str, prop
     assert text.count(prop) >= 2, "derived spec layout changed"
     text = text.replace(prop, f"        userId:\n          $ref: '{prop_ref}'\n")
     # the contract embedded under x-conformance (the property's own schema)
-    xprop = "      schema:\n        type: string\n      where:\n        anchor: userId\n"
-    assert xprop in text, "derived spec layout changed"
-    text = text.replace(
-        xprop, f"      schema:\n        $ref: '{prop_ref}'\n      where:\n        anchor: userId\n"
-    )
+    text = _replace_xprop_schema(text, f"      schema:\n        $ref: '{prop_ref}'\n")
     assert "'#/components/schemas/outboundSharedUserProfile.create'" in text
     text = text.replace("'#/components/schemas/outboundSharedUserProfile.create'", f"'{req_ref}'")
     text = text.replace("$ref: '#/components/schemas/outboundSharedUserProfile'\n", f"$ref: '{resp_ref}'\n")
@@ -348,9 +359,6 @@ def test_item06_spec_refs_are_never_fetched(tmp_path, serve, derived_spec, kind)
 # --------------------------------------------------------------------------------------------
 
 
-_XPROP = "      schema:\n        type: string\n      where:\n        anchor: userId\n"
-
-
 def _alias_bomb(derived: Path) -> str:
     """Billion laughs: anchors defined under components.schemas, the bomb placed in the schemas the
     harness walks (the embedded contract's userId schema and the request component)."""
@@ -360,12 +368,9 @@ def _alias_bomb(derived: Path) -> str:
         lines.append(f"    lol{i}: &l{i} [{refs}]")
     text = derived.read_text("utf-8")
     assert text.startswith("components:\n  schemas:\n")
-    assert _XPROP in text
-    text = text.replace(
-        _XPROP,
-        "      schema:\n        type: string\n        x-bomb: ["
-        + ", ".join(["*l9"] * 10)
-        + "]\n      where:\n        anchor: userId\n",
+    text = _replace_xprop_schema(
+        text,
+        "      schema:\n        type: string\n        x-bomb: [" + ", ".join(["*l9"] * 10) + "]\n",
     )
     text = text.replace(
         "        userId:\n          type: string\n",
@@ -377,11 +382,9 @@ def _alias_bomb(derived: Path) -> str:
 def _recursive_alias(derived: Path) -> str:
     """A schema that contains itself (an alias inside its own anchor), where the harness walks."""
     text = derived.read_text("utf-8")
-    assert _XPROP in text
-    return text.replace(
-        _XPROP,
-        "      schema: &loop\n        type: object\n        properties:\n"
-        "          again: *loop\n      where:\n        anchor: userId\n",
+    return _replace_xprop_schema(
+        text,
+        "      schema: &loop\n        type: object\n        properties:\n          again: *loop\n",
     )
 
 
