@@ -170,3 +170,19 @@ def test_a_create_refusing_unlisted_values_passes_and_one_refusing_listed_ones_f
 
 def _gen001(result):
     return next(r for r in result.results if r.check.id == "GEN-001")
+
+
+def test_the_lifecycle_creates_and_updates_with_listed_values(colored_create) -> None:
+    """A server refusing unlisted colors on create is legal: the lifecycle's own creates and updates must
+    send listed values, or every LIFE check is skipped and a broken delete goes unseen (blind trial 9)."""
+    handler = type("Handler", (_StrictCreate,), {"store": {}, "broken": False})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_on(colored_create, f"http://127.0.0.1:{server.server_address[1]}", seed=7)
+    finally:
+        server.shutdown()
+        server.server_close()
+    life = {r.check.id: r for r in result.results if r.check.id.startswith("LIFE-")}
+    assert life["LIFE-001"].status is Status.PASS, life["LIFE-001"]
+    assert life["LIFE-006"].status is Status.PASS, life["LIFE-006"]

@@ -127,6 +127,9 @@ def changed_value(ctx: CheckContext, prop: Property, current: JSON) -> JSON:
             if not (isinstance(current, str) and same_key(current, other))
             else "1f1e2d3c-4b5a-4697-8877-665544332211"
         )
+    listed = next((v for v in prop.values if v != current), None)
+    if listed is not None:  # a value its description lists, not a made-up one a server may refuse
+        return listed
     return ctx.unique(f"{prop.name}-updated")
 
 

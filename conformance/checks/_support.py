@@ -110,6 +110,8 @@ def value_for(ctx: CheckContext, name: str) -> JSON:
         return known[name]
     if prop is not None and name == _keys.client_key(ctx):
         return _keys.fresh(ctx, non_null(prop.schema))
+    if prop is not None and prop.values:  # a value its description lists: one a server may not refuse
+        return prop.values[0]
     return sample(prop.schema if prop else {}, ctx, name)
 
 
