@@ -237,6 +237,24 @@ def test_a_deleted_object_still_listed_fails_life_006(gadget, depot):
     assert "page 2" in why
 
 
+def test_a_deleted_object_listed_past_the_bound_is_undecided_not_passed(gadget, depot):
+    # blind trial 9: LIFE-006 read the first MAX_PAGES pages, did not see the object, and passed
+    server = depot(size=1, filler=MAX_PAGES + 10, keeps_listed=True)  # the object stays on page 61
+    got, result = life(gadget, server, "LIFE-005", "LIFE-006")
+    status, why = got["LIFE-006"]
+    assert status is Status.SKIP, why
+    assert "GET answers 404" in why
+    assert f"first {MAX_PAGES} pages" in why
+    assert result.exit_code == 0
+
+
+def test_a_deleted_object_listed_on_the_last_page_read_fails(gadget, depot):
+    server = depot(size=1, filler=MAX_PAGES - 1, keeps_listed=True)  # the object stays on page 50
+    status, why = life(gadget, server, "LIFE-005", "LIFE-006")[0]["LIFE-006"]
+    assert status is Status.FAIL, why
+    assert f"page {MAX_PAGES} of the list" in why
+
+
 def test_a_deleted_object_gone_from_the_list_passes_life_006(gadget, depot):
     server = depot(size=2, filler=3)
     got, _ = life(gadget, server, "LIFE-005", "LIFE-006")

@@ -326,6 +326,11 @@ def deleted_is_gone(ctx: CheckContext) -> Iterator[Finding]:
         raise Skip(
             f"the list could not be read to its end after the delete ({walk.problem.message}); see LIFE-002"
         )
+    if walk.found is None and walk.capped:
+        raise Skip(
+            "its GET answers 404 as it must, but "
+            + walk.undecided(f"the object deleted ({name} {excerpt(value)})")
+        )
     if walk.found is not None:
         yield finding(
             f"the object deleted (its GET answers 404) is still listed: {name} {excerpt(value)} is on page "
