@@ -10,6 +10,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
+from conformance.checks._queries import filter_property
 from conformance.checks.judgement import undocumented_values, with_documented_values
 from conformance.contract.derive import derive_page, derive_text
 from conformance.contract.doctext import documented_values
@@ -186,3 +187,84 @@ def test_the_lifecycle_creates_and_updates_with_listed_values(colored_create) ->
     life = {r.check.id: r for r in result.results if r.check.id.startswith("LIFE-")}
     assert life["LIFE-001"].status is Status.PASS, life["LIFE-001"]
     assert life["LIFE-006"].status is Status.PASS, life["LIFE-006"]
+
+
+class _OneColor(_Gadgets):
+    """Lists, and takes, one color only (`teal`) on create and on update: any other is a 400 with an OData
+    error, as a server may answer a value its page does not list."""
+
+    pending: object = None
+
+    def _body(self) -> object:
+        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
+        return body
+
+    def _refused(self) -> bool:
+        body = self._body()
+        color = body.get("color") if isinstance(body, dict) else None
+        if isinstance(color, str) and color != "teal":
+            self._error(400, "color is not one of the possible values")
+            return True
+        self.pending = body
+        return False
+
+    def do_POST(self):
+        if not self._refused():
+            try:
+                super().do_POST()
+            finally:
+                self.pending = None
+
+    def do_PATCH(self):
+        if not self._refused():
+            try:
+                super().do_PATCH()
+            finally:
+                self.pending = None
+
+
+def test_a_property_with_one_listed_value_is_not_what_the_lifecycle_changes() -> None:
+    """With one listed value there is no other listed one to change to: the lifecycle's update changes
+    another property (size), and the filter checks do not make up values for it. Before, LIFE-003 sent a
+    made-up color and failed a legal server for refusing it."""
+    listed = "The color. Possible values are: `teal`."
+    create = (HERE / "gadget-create.md").read_text()
+    create = create.replace(
+        "| color | String | The color. Required. |", f"| color | String | {listed} Required. |"
+    )
+    change = (HERE / "gadget-change.md").read_text()
+    change = change.replace("| color | String | The color. |", f"| color | String | {listed} |")
+    assert listed in create
+    assert listed in change
+    pages = [derive_page(p) for p in GADGET]
+    spec = combine(
+        [
+            derive_text(create, "gadget-create.md"),
+            *pages[1:3],
+            derive_text(change, "gadget-change.md"),
+            pages[4],
+        ]
+    )
+    handler = type("Handler", (_OneColor,), {"store": {}, "broken": False})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_on(spec, f"http://127.0.0.1:{server.server_address[1]}", seed=7)
+    finally:
+        server.shutdown()
+        server.server_close()
+    got = {r.check.id: r for r in result.results}
+    for cid in ("LIFE-001", "LIFE-003", "LIFE-004", "LIFE-006"):
+        assert got[cid].status is Status.PASS, got[cid]
+    assert not [
+        r for r in result.results if r.check.id.startswith(("LIFE-", "QRY-")) and r.status is Status.FAIL
+    ]
+
+
+def test_filter_is_never_tried_on_a_property_with_listed_values(colored, colored_create) -> None:
+    """`$filter` needs made-up values (the object's own and a decoy's): never on a property whose
+    description, on any page of the resource, lists its values."""
+    plain = combine([derive_page(p) for p in GADGET])
+    assert filter_property(plain) == "color"
+    assert filter_property(colored_create) is None  # listed on the create page
+    assert filter_property(colored) is None  # listed on the update page only

@@ -27,6 +27,7 @@ from conformance.checks._support import (
     full_body,
     is_4xx,
     json_object,
+    listed_values,
     non_null,
 )
 from conformance.contract.keys import key_name
@@ -76,12 +77,14 @@ def documented_names(spec: Spec) -> set[str]:
 
 
 def filter_property(spec: Spec) -> str | None:
-    """The plain string property `$filter` is tried on: one the create sends and the list documents."""
+    """The plain string property `$filter` is tried on: one the create sends and the list documents, free
+    text (no listed values: its value and the decoy's are made up, and a server may refuse unlisted ones)."""
     listing = operation(spec, "list")
     listed = {p.name for p in listing.properties} if listing is not None else set()
     for prop in spec.operation.properties:
         schema = non_null(prop.schema)
-        plain = schema.get("type") == "string" and "format" not in schema and "enum" not in schema
+        plain = schema.get("type") == "string" and not ({"format", "enum"} & set(schema))
+        plain = plain and not listed_values(spec, prop.name)
         if plain and not prop.read_only and prop.name != "id" and (not listed or prop.name in listed):
             return prop.name
     return None

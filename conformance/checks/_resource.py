@@ -22,6 +22,7 @@ from conformance.checks._support import (
     excerpt,
     finding,
     json_object,
+    listed_values,
     non_null,
     same_value,
     status_problem,
@@ -94,13 +95,15 @@ def key_value(spec: Spec, body: dict[str, JSON]) -> tuple[str, str | None]:
 # -- an update body -------------------------------------------------------------------------------
 
 
-def _changeable(prop: Property) -> bool:
+def _changeable(spec: Spec, prop: Property) -> bool:
     schema = non_null(prop.schema)
     kind = schema.get("type")
     if prop.read_only or prop.name == "id":
         return False
     if "enum" in schema:
         return len(schema["enum"]) > 1
+    if len(listed_values(spec, prop.name)) == 1:  # one value listed: any other a server may refuse
+        return False
     if kind == "string":
         return schema.get("format") in (None, "date-time", "uuid")
     return kind in ("boolean", "integer", "number")
@@ -127,7 +130,7 @@ def changed_value(ctx: CheckContext, prop: Property, current: JSON) -> JSON:
             if not (isinstance(current, str) and same_key(current, other))
             else "1f1e2d3c-4b5a-4697-8877-665544332211"
         )
-    listed = next((v for v in prop.values if v != current), None)
+    listed = next((v for v in listed_values(ctx.spec, prop.name) if v != current), None)
     if listed is not None:  # a value its description lists, not a made-up one a server may refuse
         return listed
     return ctx.unique(f"{prop.name}-updated")
@@ -140,13 +143,17 @@ def update_body(
     the properties the update page requires; `Skip` when the page lists none the harness can change."""
     from conformance.checks import Skip
 
-    usable = [p for p in update.properties if _changeable(p)]
+    usable = [p for p in update.properties if _changeable(ctx.spec, p)]
     both = [p for p in usable if create.property(p.name) is not None]
     order = sorted(both or usable, key=lambda p: non_null(p.schema).get("type") != "string")
     if not order:
         raise Skip(f"the update page lists no property the harness can change ({update.path})")
-    chosen = [order[0], *(p for p in update.required if p.name != order[0].name and not p.read_only)]
-    return {p.name: changed_value(ctx, p, before.get(p.name)) for p in chosen}
+    required = [p for p in update.required if p.name != order[0].name and not p.read_only]
+    body = {order[0].name: changed_value(ctx, order[0], before.get(order[0].name))}
+    for p in required:  # a required one the harness cannot change keeps the value the object holds
+        keep = not _changeable(ctx.spec, p) and p.name in before
+        body[p.name] = before[p.name] if keep else changed_value(ctx, p, before.get(p.name))
+    return body
 
 
 def unchanged_findings(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from conformance.checks import _keys
 from conformance.checks.judgement import omitted_null_is_legal, same_datetime
-from conformance.contract.spec import JSON, Operation, Property
+from conformance.contract.spec import JSON, Operation, Property, Spec
 from conformance.errors import UNDECIDED_ERRORS, TargetError, TargetUnreachable
 from conformance.results import Evidence, Finding
 from conformance.target.redaction import quote
@@ -102,6 +102,16 @@ def minimal_body(ctx: CheckContext) -> dict[str, JSON]:
     return body
 
 
+def listed_values(spec: Spec, name: str) -> tuple[str, ...]:
+    """The values a description of property `name` lists ("Possible values are ..."), on whichever of the
+    resource's pages lists them (the create page first); () when none does."""
+    for op in (spec.operation, *spec.others):
+        prop = op.property(name)
+        if prop is not None and prop.values:
+            return prop.values
+    return ()
+
+
 def value_for(ctx: CheckContext, name: str) -> JSON:
     """The known-good value of a property, else a valid sample of its schema (a fresh one for the key)."""
     known = ctx.options.known
@@ -110,8 +120,9 @@ def value_for(ctx: CheckContext, name: str) -> JSON:
         return known[name]
     if prop is not None and name == _keys.client_key(ctx):
         return _keys.fresh(ctx, non_null(prop.schema))
-    if prop is not None and prop.values:  # a value its description lists: one a server may not refuse
-        return prop.values[0]
+    listed = listed_values(ctx.spec, name) if prop is not None else ()
+    if listed:  # a value its description lists: one a server may not refuse
+        return listed[0]
     return sample(prop.schema if prop else {}, ctx, name)
 
 
