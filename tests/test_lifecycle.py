@@ -18,7 +18,7 @@ from conformance.checks import DocRef, bind
 from conformance.checks._resource import MAX_PAGES, item_path
 from conformance.checks.docref import defect
 from conformance.config import Config
-from conformance.contract.derive import derive_page
+from conformance.contract.derive import derive_page, derive_text
 from conformance.contract.grouping import resource_of
 from conformance.contract.keys import key_name
 from conformance.contract.pageset import combine
@@ -115,6 +115,43 @@ def test_a_resource_without_a_delete_page_runs_the_rest_and_exits_0():
     assert got["LIFE-005"][0] is Status.SKIP
     assert got["LIFE-001"][0] is Status.PASS
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("page", "was", "now", "code"),
+    [
+        (
+            "remove",
+            "returns `204 No Content`. It does not return anything in the response body.",
+            "returns a `200 OK` response code and the deleted gadget object in the response body.",
+            200,
+        ),
+        (
+            "change",
+            "returns `204 No Content`, or `200 OK` and the updated gadget object when the\n"
+            "request asks for it with `Prefer: return=representation`.",
+            "returns a `202 Accepted` response code. It does not return anything in the response body.",
+            202,
+        ),
+    ],
+)
+def test_the_reference_answers_the_code_its_page_documents(page, was, now, code):
+    """Blind trial 10: a delete page documenting 200, an update page documenting 202; the reference (the
+    embedded target for any derived resource) answers what the page says, and its own run exits 0."""
+    text = (HERE / f"gadget-{page}.md").read_text()
+    assert was in text
+    pages = [
+        derive_page(p) if p.stem != f"gadget-{page}" else derive_text(text.replace(was, now), p.name)
+        for p in GADGET
+    ]
+    spec = combine(pages)
+    op = next(o for o in spec.others if o.kind_name == ("delete" if page == "remove" else "update"))
+    assert op.success_status.value == code
+    with ReferenceServer(spec, token=TOKEN) as server:
+        result = run_on(spec, server.url)
+    got = statuses(result)
+    assert all(status is Status.PASS for status, _ in got.values()), got
+    assert result.exit_code == 0, [(r.check.id, r.status) for r in result.results if r.status is Status.FAIL]
 
 
 # ---------------------------------------------------------------- URLs in either key style

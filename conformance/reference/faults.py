@@ -49,11 +49,14 @@ NEEDS = {
     "update": "an update page for the create's resource",
     "delete": "a delete page for the create's resource",
     "update-either": "an update page that allows 204 or 200 with the object",
+    "delete-204": "a delete page that documents 204 No Content and not 200",
     "top": "a list page that names $top among its query options",
     "select": "a get or list page that names $select among its query options",
     "filter": "a list page that names $filter among its query options",
 }
-RESOURCE_NEEDS = frozenset({"get", "list", "update", "delete", "update-either", "top", "select", "filter"})
+RESOURCE_NEEDS = frozenset(
+    {"get", "list", "update", "delete", "update-either", "delete-204", "top", "select", "filter"}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,7 +234,7 @@ _FAULTS = (
         "delete-200-body",
         "MUST",
         "a delete answers 200 with the deleted object where the page documents 204",
-        "delete",
+        "delete-204",
     ),
     _f(
         "nextlink-loop",
@@ -428,6 +431,15 @@ def _update_either(spec: Spec) -> bool:
     )
 
 
+def _delete_204(spec: Spec) -> bool:
+    return any(
+        200 not in {op.success_status.value, *(f.value for f in op.also_status)}
+        and 204 in {op.success_status.value, *(f.value for f in op.also_status)}
+        for op in spec.others
+        if op.kind_name == "delete" and op.key
+    )
+
+
 def _option(spec: Spec, kinds: tuple[str, ...], option: str) -> bool:
     return any(
         op.kind_name in kinds and any(o.value.casefold() == option for o in op.query_options)
@@ -441,6 +453,7 @@ _HAS_RESOURCE: dict[str, Callable[[Spec], bool]] = {
     "update": _documents("update"),
     "delete": _documents("delete"),
     "update-either": _update_either,
+    "delete-204": _delete_204,
     "top": lambda spec: _option(spec, ("list",), "$top"),
     "select": lambda spec: _option(spec, ("get", "list"), "$select"),
     "filter": lambda spec: _option(spec, ("list",), "$filter"),

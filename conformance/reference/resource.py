@@ -258,24 +258,26 @@ def update_reply(server: ReferenceServer, mode: _Mode, req: Request, collection:
     if not mode.on("stale-read-after-update"):
         server.store.replace(collection, key, merged)
     codes = (update.success_status.value, *(f.value for f in update.also_status))
-    status = 200 if 200 in codes and (mode.on("update-200") or update.success_status.value == 200) else 204
+    status = 200 if 200 in codes and mode.on("update-200") else update.success_status.value
     if mode.on("update-200-no-body"):
         return server.bare_reply(mode, req, 200)
     if status == 200:
         return server.json_reply(mode, req, 200, merged)
-    return server.bare_reply(mode, req, 204)
+    return server.bare_reply(mode, req, status)  # 204, or the code the page documents (202, ...)
 
 
 def delete_reply(server: ReferenceServer, mode: _Mode, req: Request, collection: str, key: str) -> Reply:
-    """DELETE of the entity keyed `key`: 204 No Content."""
+    """DELETE of the entity keyed `key`: the code the delete page documents (204 No Content; 200 with the
+    deleted object where the page says 200)."""
     found = server.store.get(collection, key)
     if found is None:
         return not_found(server, mode, req, key)
     if not mode.on("delete-leaves-readable"):
         server.store.delete(collection, key)
-    if mode.on("delete-200-body"):
+    status = server.routes.ops["delete"].success_status.value
+    if status == 200 or mode.on("delete-200-body"):
         return server.json_reply(mode, req, 200, found)
-    return server.bare_reply(mode, req, 204)
+    return server.bare_reply(mode, req, status)
 
 
 def not_found(server: ReferenceServer, mode: _Mode, req: Request, key: str) -> Reply:
