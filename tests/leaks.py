@@ -3,7 +3,8 @@
 `find_leaks(secrets, report_dir, texts)` searches every file under a report directory (planted symlinks
 skipped) and the given texts (stdout, stderr) for each secret: raw, percent-, `\\u`-, HTML-entity-encoded
 (decimal and hex), nested encodings, base64 (standard and URL-safe, at any of the three alignments, so also
-`user:secret` and `Bearer secret`) and split (any slice of 8 or more characters of a secret of 16 or more).
+`user:secret` and `Bearer secret`), hex of its bytes (separators and `\\x`/`0x` ignored) and split (any
+slice of 8 or more characters of a secret of 16 or more).
 Adapted from the blind attack tests (/work/blind/test_attacks.py), written without reading the harness.
 """
 
@@ -115,6 +116,11 @@ def leak_forms(text: str, secret: str) -> Counter:
     b64 = sum(text.count(p) for p in _b64_patterns(secret))
     if b64:
         c["base64"] = b64
+    if len(secret) >= 8:  # hex of its bytes, any case, with any one-character separator or none
+        hexed = secret.encode("utf-8").hex()
+        squeezed = re.sub(r"(?i)\\x|0x|[^0-9a-f]", "", text).lower()
+        if hexed in squeezed:
+            c["hex"] = squeezed.count(hexed)
     if len(secret) >= 16:
         frags = _fragments(views["nested-encoding"], secret)
         if frags:

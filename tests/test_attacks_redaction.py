@@ -62,6 +62,10 @@ def _encodings(v: str) -> list[str]:
         base64.b64encode(vb).decode(),
         base64.b64encode(b"user:" + vb).decode(),
         base64.urlsafe_b64encode(vb).decode(),
+        vb.hex(),  # blind trial 10: hex leaked into every report
+        vb.hex().upper(),
+        ":".join(f"{b:02x}" for b in vb),
+        "".join(f"\\x{b:02x}" for b in vb),
     ]
 
 

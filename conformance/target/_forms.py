@@ -195,6 +195,19 @@ def base64_pattern(secret: str) -> re.Pattern[str]:
     return re.compile("|".join(dict.fromkeys(alternatives)))
 
 
+# between two bytes of a hex spelling: nothing, one separator (`74:6f`, `74 6f`), and a byte prefix
+# (`\x74\x6f`, `0x74 0x6f`); the first byte's prefix is left outside the match (masking it adds nothing)
+_HEX_JOIN: Final = r"[:\s,.-]?(?:\\x|0x|%)?"
+
+
+@functools.lru_cache(maxsize=256)
+def hex_pattern(secret: str) -> str:
+    """The pattern (to compile case-insensitively) of the secret's UTF-8 bytes in hex: contiguous, or each
+    byte with a separator or a `\\x`/`0x` prefix; it starts with a literal, so a scan without one is fast."""
+    data = secret.encode("utf-8")
+    return f"{data[0]:02x}" + "".join(f"{_HEX_JOIN}{b:02x}" for b in data[1:])
+
+
 def base64_middles(secret: str) -> tuple[str, ...]:
     """The characters fully decided by `secret` in its base64 at each alignment and alphabet, for finding a
     start of one at a cut."""
@@ -207,4 +220,12 @@ def base64_middles(secret: str) -> tuple[str, ...]:
     return tuple(m for m in dict.fromkeys(out) if m)
 
 
-__all__ = ["View", "base64_middles", "base64_pattern", "partial_escape_start", "views", "wide_encoding"]
+__all__ = [
+    "View",
+    "base64_middles",
+    "base64_pattern",
+    "hex_pattern",
+    "partial_escape_start",
+    "views",
+    "wide_encoding",
+]

@@ -15,8 +15,10 @@ and every value a check quotes into a message (`quote`, under `masking`):
   request too.
 - A secret is found as sent and as a target may echo it: percent-encoded, JSON-escaped (`\\uXXXX` in either
   case, `\\/`, escaped twice), as an HTML entity (decimal, hex, named), a mix or a nesting of these, and in
-  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text. A text holding
-  NULs is searched without them too (UTF-16/32 read as UTF-8). A body in UTF-16/32 (its charset, a BOM, or
+  base64 (standard or URL-safe, padded or not) at any alignment inside a longer base64 text, and (one of
+  `MIN_FREE` or more characters) in hex: its UTF-8 bytes contiguous, separated (`74:6f`) or prefixed
+  (`\\x74`, `0x74`), in any case. A text holding NULs is searched without them too (UTF-16/32 read as
+  UTF-8). A body in UTF-16/32 (its charset, a BOM, or
   NUL-interleaved text that decodes cleanly as one) is recorded decoded and masked, and its record says
   which codec it was decoded from (`body_decoded_from`).
 - A secret of `MIN_FREE` or more characters is found in any case (lower, upper, swapped: a target may
@@ -50,6 +52,7 @@ from conformance.target import reproduce
 from conformance.target._forms import (
     base64_middles,
     base64_pattern,
+    hex_pattern,
     partial_escape_start,
     views,
     wide_encoding,
@@ -336,6 +339,7 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
     long = tuple(s for s in secrets if len(s) >= MIN_FREE)
     b64 = _base64_any(long)
     middles = _base64_middles(long)
+    hexed = _hex_any(long)
     for view in views(text):
         seen = view.text
         for secret in secrets:
@@ -355,9 +359,13 @@ def _spans(text: str, secrets: tuple[str, ...], mode: Mode, cut_tail: bool) -> I
         if b64 is not None and any(m in seen for m in middles):
             for m in b64.finditer(seen):
                 yield view.span(m.start(), m.end())
+        if hexed is not None:
+            for m in hexed.finditer(seen):
+                yield view.span(m.start(), m.end())
         if cut_tail:
             cut = partial_escape_start(seen)
             forms = [(s.lower(), True) for s in long] + [(f, False) for s in long for f in base64_middles(s)]
+            forms += [(s.encode("utf-8").hex(), True) for s in long]
             for form, fold in forms:
                 for k in range(min(len(form) - 1, cut), MIN_PREFIX - 1, -1):
                     tail = seen[cut - k : cut]
@@ -399,6 +407,14 @@ def _base64_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     if not secrets:
         return None
     return re.compile("|".join(base64_pattern(s).pattern for s in sorted(secrets, key=len, reverse=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def _hex_any(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not secrets:
+        return None
+    ordered = sorted(secrets, key=len, reverse=True)
+    return re.compile("|".join(hex_pattern(s) for s in ordered), re.IGNORECASE)
 
 
 __all__ = ["ALWAYS_SECRET", "MASK", "MIN_FREE", "TOKEN_ENV", "Redactor", "body_encoding", "masking", "quote"]
