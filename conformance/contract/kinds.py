@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from conformance.contract.docparse import Page
 from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, in_section, section_range
 from conformance.contract.spec import Fact, How
@@ -46,6 +47,7 @@ __all__ = [
     "function_segment",
     "key_of",
     "response_prose",
+    "says_collection",
     "strip_key",
 ]
 
@@ -92,11 +94,12 @@ def strip_key(path: str) -> str:
     return f"{head}/{last.split('(', 1)[0]}"
 
 
-def response_prose(ctx: PageContext) -> list[tuple[int, str]]:
+def response_prose(ctx: PageContext | Page) -> list[tuple[int, str]]:
     """(line, plain text) of each paragraph of "## Response" that is not about failures."""
-    rng = section_range(ctx.page, "Response")
+    page = ctx if isinstance(ctx, Page) else ctx.page
+    rng = section_range(page, "Response")
     out: list[tuple[int, str]] = []
-    for para in ctx.page.paragraphs:
+    for para in page.paragraphs:
         if not in_section(rng, para.line):
             continue
         text = plain(para.text)
@@ -107,6 +110,13 @@ def response_prose(ctx: PageContext) -> list[tuple[int, str]]:
 
 
 _BARE_ARG_RE = re.compile(r"^\s*(?:[A-Za-z_][\w-]*\s*=\s*)?[A-Za-z_][\w-]*\s*\Z")
+
+
+def says_collection(text: str) -> int | None:
+    """Where in `text` (plain Response prose) it says the body is "a collection of" or "an array of"
+    things, else None."""
+    m = _COLLECTION_RE.search(text)
+    return None if m is None else m.start()
 
 
 def function_segment(path: str) -> str | None:
@@ -163,7 +173,7 @@ def decide_kind(ctx: PageContext, method: Fact[str], paths: tuple[Fact[str], ...
         if key is not None:
             return kind("get")
         for line_no, text in prose:
-            if _COLLECTION_RE.search(text):
+            if says_collection(text) is not None:
                 note = "the Response prose says it returns a collection"
                 return KindDecision(
                     kind=Fact(value="list", where=ctx.loc(line_no, "Response"), how=How.SECTION, note=note),

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from conformance.contract.derive import unnamed_rows
 from conformance.contract.httpexamples import parse_http_block
+from conformance.contract.kinds import response_prose, says_collection
 from conformance.contract.lint.base import Hit, LintContext, rule
 from conformance.contract.schemas import validation_errors
 from conformance.contract.spec import (
@@ -221,4 +222,35 @@ def property_name(ctx: LintContext) -> Iterator[Hit]:
             line=line,
             message=f"property {name!r} is not an identifier (letters, digits, _, . or @); "
             "the row is left out of the contract: fix the name or move the row out of the table",
+        )
+
+
+@rule(
+    "DOC-KIND-CONFLICT",
+    Severity.WARNING,
+    "The request line and the Response prose name different kinds of operation: a path ending in a key "
+    "whose prose answers a collection, or an update whose path ends in no key.",
+)
+def kind_conflict(ctx: LintContext) -> Iterator[Hit]:
+    op = ctx.op
+    if op.kind is None or not op.paths:
+        return
+    line = f"'{op.method.value.upper()} {op.path}'"
+    where = op.paths[0].where.line
+    if op.kind.value == "get":
+        for n, text in response_prose(ctx.page):
+            if says_collection(text) is not None:
+                yield Hit(
+                    line=n,
+                    message=f"{line} ends in a key, so the page is read as a get of one entity, but its "
+                    "Response prose says it returns a collection: fix the path (a list page ends in no key) "
+                    "or the prose ('returns a ... object')",
+                )
+                return
+    if op.kind.value == "update" and op.key is None:
+        yield Hit(
+            line=where,
+            message=f"{line} ends in no key, so it updates no single entity (a singleton, or the whole "
+            "collection): the lifecycle and generated update checks skip it; if it updates one entity, end "
+            "the path in its key ('/things/{id}')",
         )
