@@ -290,6 +290,9 @@ def cmd_derive(args: argparse.Namespace, out: TextIO) -> int:
 
     for line in renamed(spec):  # what the OpenAPI document calls a path the page writes otherwise
         print(line, file=out)
+    for note in (n for s in specs for n in s.notes if n.code == "DOC-KIND-CONFLICT"):
+        # the kind was decided on the path; say so where the page's prose disagrees (lint has the rest)
+        print(f"warning: {note.where.cite()}: {note.message} ({note.code})", file=out)
     return EXIT_OK
 
 

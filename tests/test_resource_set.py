@@ -139,6 +139,23 @@ def test_a_folder_of_pages(tmp_path):
     assert sorted(op.kind_name for op in spec.operations) == ["create", "delete", "get", "list", "update"]
 
 
+def test_derive_warns_where_path_and_prose_name_different_kinds(tmp_path):
+    # blind trial 10: a keyless update and a get answering a collection were derived without a word
+    lint_cases = HERE.parent / "lint"
+    pages = [str(lint_cases / "kind_update_no_key.md"), str(lint_cases / "kind_get_collection.md")]
+    code, out, err = call("derive", *pages, "--out", str(tmp_path / "out"))
+    assert code == 0, out + err
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2, out
+    assert "kind_update_no_key.md:16" in warnings[0]
+    assert "'PATCH /gadgets' ends in no key" in warnings[0]
+    assert "kind_get_collection.md:29" in warnings[1]
+    assert "says it returns a collection" in warnings[1]
+    code, out, _err = call("derive", *(str(p) for p in GADGET), "--out", str(tmp_path / "clean"))
+    assert code == 0
+    assert "warning:" not in out
+
+
 @pytest.mark.parametrize(
     ("pages", "fragment"),
     [
