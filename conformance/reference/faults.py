@@ -228,6 +228,14 @@ _FAULTS = (
         "delete",
         "get",
     ),
+    _f(
+        "delete-leaves-listed",
+        "MUST",
+        "a delete answers 204 and a get of the object 404, but lists still hold it",
+        "delete",
+        "get",
+        "list",
+    ),
     # RFC 9110 §9.3.5 lets a DELETE answer 200 with a representation, but the page documents 204 No
     # Content: a client built from the page expects no body, so the page's code is the contract.
     _f(

@@ -106,6 +106,7 @@ class _Entry:
     entity: dict[str, JSON]
     seq: int
     born: float = field(default_factory=time.monotonic)
+    gone: bool = False  # deleted, yet still listed (`delete-leaves-listed`)
 
 
 class Store:
@@ -126,18 +127,24 @@ class Store:
     def get(self, collection: str, key: str) -> dict[str, JSON] | None:
         with self._lock:
             entry = self._entries.get((collection, key))
-            return None if entry is None else dict(entry.entity)
+            return None if entry is None or entry.gone else dict(entry.entity)
 
     def replace(self, collection: str, key: str, entity: dict[str, JSON]) -> bool:
         with self._lock:
             entry = self._entries.get((collection, key))
-            if entry is not None:
+            if entry is not None and not entry.gone:
                 entry.entity = entity
-            return entry is not None
+            return entry is not None and not entry.gone
 
-    def delete(self, collection: str, key: str) -> bool:
+    def delete(self, collection: str, key: str, *, keep_listed: bool = False) -> bool:
+        """Forget the entity; with `keep_listed`, only reads of it forget it (lists still hold it)."""
         with self._lock:
-            return self._entries.pop((collection, key), None) is not None
+            if not keep_listed:
+                return self._entries.pop((collection, key), None) is not None
+            entry = self._entries.get((collection, key))
+            if entry is not None:
+                entry.gone = True
+            return entry is not None
 
     def clear(self) -> None:
         with self._lock:
@@ -273,7 +280,7 @@ def delete_reply(server: ReferenceServer, mode: _Mode, req: Request, collection:
     if found is None:
         return not_found(server, mode, req, key)
     if not mode.on("delete-leaves-readable"):
-        server.store.delete(collection, key)
+        server.store.delete(collection, key, keep_listed=mode.on("delete-leaves-listed"))
     status = server.routes.ops["delete"].success_status.value
     if status == 200 or mode.on("delete-200-body"):
         return server.json_reply(mode, req, 200, found)
