@@ -268,3 +268,31 @@ def test_filter_is_never_tried_on_a_property_with_listed_values(colored, colored
     assert filter_property(plain) == "color"
     assert filter_property(colored_create) is None  # listed on the create page
     assert filter_property(colored) is None  # listed on the update page only
+
+
+def test_filter_is_tried_first_on_the_property_the_list_page_names() -> None:
+    """Blind trial 11: the list page said "`$filter` works with `eq` on **label**", and QRY-004 filtered on
+    another property, which the server refused (legal), so no working filter was ever tried."""
+    create = (HERE / "gadget-create.md").read_text()
+    row = "| color | String | The color. Required. |"
+    create = create.replace(row, row + "\n| label | String | A label. Optional. |")
+    listing = (HERE / "gadget-all.md").read_text()
+    said = "Supports `$top`, `$filter` and `$select`."
+    assert said in listing
+    pages = [derive_page(p) for p in GADGET]
+    plain = combine([derive_text(create, "gadget-create.md"), *pages[1:]])
+    assert filter_property(plain) == "color"  # nothing named: the create page's order
+    for sentence in ("`$filter` works with `eq` on **label**.", "Use $filter on label (eq only)."):
+        named = listing.replace(said, f"{said} {sentence}")
+        spec = combine(
+            [
+                derive_text(create, "gadget-create.md"),
+                pages[1],
+                derive_text(named, "gadget-all.md"),
+                *pages[3:],
+            ]
+        )
+        listed = next(op for op in spec.others if op.kind_name == "list")
+        quote = next(o.quote for o in listed.query_options if o.value == "$filter")
+        assert "label" in quote, quote
+        assert filter_property(spec) == "label", sentence

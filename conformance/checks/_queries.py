@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -78,16 +79,22 @@ def documented_names(spec: Spec) -> set[str]:
 
 def filter_property(spec: Spec) -> str | None:
     """The plain string property `$filter` is tried on: one the create sends and the list documents, free
-    text (no listed values: its value and the decoy's are made up, and a server may refuse unlisted ones)."""
+    text (no listed values: its value and the decoy's are made up, and a server may refuse unlisted ones).
+    One the list page's sentences about `$filter` name ("`$filter` works with `eq` on **label**") comes
+    first, then the create page's order."""
     listing = operation(spec, "list")
     listed = {p.name for p in listing.properties} if listing is not None else set()
+    candidates: list[str] = []
     for prop in spec.operation.properties:
         schema = non_null(prop.schema)
         plain = schema.get("type") == "string" and not ({"format", "enum"} & set(schema))
         plain = plain and not listed_values(spec, prop.name)
         if plain and not prop.read_only and prop.name != "id" and (not listed or prop.name in listed):
-            return prop.name
-    return None
+            candidates.append(prop.name)
+    said = " ".join(o.quote for o in (listing.query_options if listing else ()) if o.value == "$filter")
+    named = [n for n in candidates if re.search(rf"(?<![\w$@.]){re.escape(n)}(?![\w])", said)]
+    chosen = named or candidates
+    return chosen[0] if chosen else None
 
 
 def objects(ctx: CheckContext) -> list[tuple[Body, str]]:

@@ -9,8 +9,10 @@ parameters") names none.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+from conformance.contract.doctext import plain
 from conformance.contract.facts import PageContext, in_section, section_range
 from conformance.contract.facts_tables import build_property
 from conformance.contract.kinds import response_prose
@@ -70,7 +72,23 @@ def query_options(ctx: PageContext) -> tuple[Fact[str], ...]:
             on_line = _REQUEST_QUERY_RE.match(text)
             for opt in _DOLLAR_RE.finditer(on_line.group(1) if on_line else ""):
                 add(opt.group(1), block.start + offset, How.SECTION, "on the request line", block.section)
-    return tuple(found.values())
+    prose = [plain(p.text) for p in ctx.page.paragraphs if rng is not None and in_section(rng, p.line)]
+    return tuple(dataclasses.replace(f, quote=_sentences_naming(prose, f.value)) for f in found.values())
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*$])")
+
+
+def _sentences_naming(paragraphs: list[str], option: str) -> str:
+    """The section's sentences that name `option` ("`$filter` works with `eq` on **label**."), joined: what
+    the page says of it, for reports to quote and checks to read (`_queries.filter_property`)."""
+    said = [
+        sentence.strip()
+        for text in paragraphs
+        for sentence in _SENTENCE_END_RE.split(text)
+        if option.casefold() in sentence.casefold()
+    ]
+    return " ".join(said)[:500]
 
 
 def paging(ctx: PageContext) -> Fact[bool]:
