@@ -8,6 +8,7 @@ outside an enumeration, a string too long or too short, a number out of range, t
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from typing import Final
 
 from conformance.checks import _values as v
@@ -22,7 +23,7 @@ class Unsupported(Exception):
     """The schema uses something these drawers do not draw: the caller falls back to schemathesis."""
 
 
-class Gen:
+class Gen(ABC):
     """Draws one value of a schema. `wrong` gives (True, a value breaking the schema in `way`), or
     (False, None) when it has none."""
 
@@ -30,8 +31,8 @@ class Gen:
     kinds: frozenset[str] = frozenset()  # the JSON kinds it allows; empty: any (or it cannot tell)
     formattable = False  # whether a value of its own kind can break it (format, enumeration, length, range)
 
-    def draw(self, c: Chooser) -> JSON:
-        raise NotImplementedError
+    @abstractmethod
+    def draw(self, c: Chooser) -> JSON: ...
 
     def wrong(self, c: Chooser, way: str, value: JSON) -> tuple[bool, JSON]:
         return False, None

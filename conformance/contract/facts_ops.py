@@ -109,7 +109,7 @@ def also_status(ctx: PageContext, success: Fact[int]) -> tuple[Fact[int], ...]:
     """Other 2xx codes the Response prose allows besides `success` ("or 200 OK and the updated object")."""
     out: list[Fact[int]] = []
     seen = {success.value}
-    for line, text in response_prose(ctx):
+    for line, text in response_prose(ctx.page):
         for m in re.finditer(r"\b(2\d\d)\b(?!-)", text):
             code = int(m.group(1))
             if code not in seen:

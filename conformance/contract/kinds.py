@@ -94,9 +94,8 @@ def strip_key(path: str) -> str:
     return f"{head}/{last.split('(', 1)[0]}"
 
 
-def response_prose(ctx: PageContext | Page) -> list[tuple[int, str]]:
+def response_prose(page: Page) -> list[tuple[int, str]]:
     """(line, plain text) of each paragraph of "## Response" that is not about failures."""
-    page = ctx if isinstance(ctx, Page) else ctx.page
     rng = section_range(page, "Response")
     out: list[tuple[int, str]] = []
     for para in page.paragraphs:
@@ -112,11 +111,9 @@ def response_prose(ctx: PageContext | Page) -> list[tuple[int, str]]:
 _BARE_ARG_RE = re.compile(r"^\s*(?:[A-Za-z_][\w-]*\s*=\s*)?[A-Za-z_][\w-]*\s*\Z")
 
 
-def says_collection(text: str) -> int | None:
-    """Where in `text` (plain Response prose) it says the body is "a collection of" or "an array of"
-    things, else None."""
-    m = _COLLECTION_RE.search(text)
-    return None if m is None else m.start()
+def says_collection(text: str) -> bool:
+    """Whether `text` (plain Response prose) says the body is "a collection of" or "an array of" things."""
+    return _COLLECTION_RE.search(text) is not None
 
 
 def function_segment(path: str) -> str | None:
@@ -168,12 +165,12 @@ def decide_kind(ctx: PageContext, method: Fact[str], paths: tuple[Fact[str], ...
         return kind("delete")
     if verb in ("PATCH", "PUT"):
         return kind("update")
-    prose = response_prose(ctx)
+    prose = response_prose(ctx.page)
     if verb == "GET":
         if key is not None:
             return kind("get")
         for line_no, text in prose:
-            if says_collection(text) is not None:
+            if says_collection(text):
                 note = "the Response prose says it returns a collection"
                 return KindDecision(
                     kind=Fact(value="list", where=ctx.loc(line_no, "Response"), how=How.SECTION, note=note),

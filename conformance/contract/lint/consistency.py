@@ -239,7 +239,7 @@ def kind_conflict(ctx: LintContext) -> Iterator[Hit]:
     where = op.paths[0].where.line
     if op.kind.value == "get":
         for n, text in response_prose(ctx.page):
-            if says_collection(text) is not None:
+            if says_collection(text):
                 yield Hit(
                     line=n,
                     message=f"{line} ends in a key, so the page is read as a get of one entity, but its "
