@@ -5,9 +5,6 @@ The servers are the independent gadget server of tests/test_updates_queries.py, 
 
 from __future__ import annotations
 
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
 
 from conformance.checks._queries import filter_property
@@ -16,7 +13,7 @@ from conformance.contract.derive import derive_page, derive_text
 from conformance.contract.doctext import documented_values
 from conformance.contract.pageset import combine
 from conformance.results import Status
-from tests.test_updates_queries import GADGET, HERE, _Gadgets, outcome, run_on
+from tests.test_updates_queries import GADGET, HERE, _Gadgets, gadget_url, outcome, run_on
 
 COLORS = ("teal", "red", "unknownFutureValue")
 
@@ -63,43 +60,36 @@ def test_the_values_are_recorded_and_are_no_enum(colored) -> None:
     assert list(undocumented_values(update.properties, {"color": "unknownFutureValue"})) == []
 
 
-class _Strict(_Gadgets):
-    """Refuses, on update, a color its page does not list (400 and an OData error); `broken`: every color."""
+class _Refusing(_Gadgets):
+    """Refuses a color outside `allowed` in the bodies of `methods` (400 and an OData error), as a server
+    may refuse a value its page does not list; `broken`: every color."""
 
-    pending: object = None
+    allowed: tuple[str, ...] = COLORS
+    methods: frozenset[str] = frozenset({"PATCH"})
 
-    def _body(self) -> object:
-        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
-        return body
-
-    def do_PATCH(self):
+    def _refused(self, method: str) -> bool:
+        if method not in self.methods:
+            return False
         body = self._body()
         color = body.get("color") if isinstance(body, dict) else None
-        if isinstance(color, str) and (self.broken or color not in COLORS):
+        if isinstance(color, str) and (self.broken or color not in self.allowed):
             self._error(400, "color is not one of the possible values")
-            return
-        self.pending = body  # the base handler reads it again
-        try:
+            return True
+        return False
+
+    def do_POST(self):
+        if not self._refused("POST"):
+            super().do_POST()
+
+    def do_PATCH(self):
+        if not self._refused("PATCH"):
             super().do_PATCH()
-        finally:
-            self.pending = None  # the base handler may answer without reading it (no auth, no such path)
 
 
 @pytest.fixture
-def strict():
-    servers: list[ThreadingHTTPServer] = []
-
-    def serve(*, broken: bool) -> str:
-        handler = type("Handler", (_Strict,), {"store": {}, "broken": broken})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+def strict(http_server):
+    """A gadget server refusing, on update, a color its page does not list."""
+    return lambda *, broken: gadget_url(http_server, _Refusing, broken=broken)
 
 
 # seeds whose drawn update bodies send a color that is neither listed nor degenerate (a degenerate one is
@@ -124,106 +114,38 @@ def colored_create():
     return combine([derive_text(create, "gadget-create.md"), *pages[1:]])
 
 
-class _StrictCreate(_Gadgets):
-    """Refuses, on create, a color its page does not list (400 and an OData error); `broken`: every color."""
-
-    pending: object = None
-
-    def _body(self) -> object:
-        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
-        return body
-
-    def do_POST(self):
-        body = self._body()
-        color = body.get("color") if isinstance(body, dict) else None
-        if isinstance(color, str) and (self.broken or color not in COLORS):
-            self._error(400, "color is not one of the possible values")
-            return
-        self.pending = body
-        try:
-            super().do_POST()
-        finally:
-            self.pending = None
+ON_CREATE: dict[str, object] = {"methods": frozenset({"POST"})}  # refusing unlisted colors on create
 
 
 @pytest.mark.parametrize("seed", [7, 99])
-def test_a_create_refusing_unlisted_values_passes_and_one_refusing_listed_ones_fails(colored_create, seed):
-    servers = []
-    try:
-        urls = {}
-        for broken in (False, True):
-            handler = type("Handler", (_StrictCreate,), {"store": {}, "broken": broken})
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            servers.append(server)
-            urls[broken] = f"http://127.0.0.1:{server.server_address[1]}"
-        legal = _gen001(run_on(colored_create, urls[False], seed=seed, examples=10))
-        assert legal.status is Status.PASS, legal
-        assert any("does not list" in note for note in legal.notes), legal.notes  # refused, and excused
-        broken = _gen001(run_on(colored_create, urls[True], seed=seed, examples=10))
-        assert broken.status is Status.FAIL, broken
-        assert "twin" in broken.findings[0].message, broken.findings[0].message
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+def test_a_create_refusing_unlisted_values_passes_and_one_refusing_listed_ones_fails(
+    colored_create, http_server, seed
+):
+    urls = {
+        broken: gadget_url(http_server, _Refusing, broken=broken, **ON_CREATE) for broken in (False, True)
+    }
+    legal = _gen001(run_on(colored_create, urls[False], seed=seed, examples=10))
+    assert legal.status is Status.PASS, legal
+    assert any("does not list" in note for note in legal.notes), legal.notes  # refused, and excused
+    broken = _gen001(run_on(colored_create, urls[True], seed=seed, examples=10))
+    assert broken.status is Status.FAIL, broken
+    assert "twin" in broken.findings[0].message, broken.findings[0].message
 
 
 def _gen001(result):
     return next(r for r in result.results if r.check.id == "GEN-001")
 
 
-def test_the_lifecycle_creates_and_updates_with_listed_values(colored_create) -> None:
+def test_the_lifecycle_creates_and_updates_with_listed_values(colored_create, http_server) -> None:
     """A server refusing unlisted colors on create is legal: the lifecycle's own creates and updates must
     send listed values, or every LIFE check is skipped and a broken delete goes unseen (blind trial 9)."""
-    handler = type("Handler", (_StrictCreate,), {"store": {}, "broken": False})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        result = run_on(colored_create, f"http://127.0.0.1:{server.server_address[1]}", seed=7)
-    finally:
-        server.shutdown()
-        server.server_close()
+    result = run_on(colored_create, gadget_url(http_server, _Refusing, **ON_CREATE), seed=7)
     life = {r.check.id: r for r in result.results if r.check.id.startswith("LIFE-")}
     assert life["LIFE-001"].status is Status.PASS, life["LIFE-001"]
     assert life["LIFE-006"].status is Status.PASS, life["LIFE-006"]
 
 
-class _OneColor(_Gadgets):
-    """Lists, and takes, one color only (`teal`) on create and on update: any other is a 400 with an OData
-    error, as a server may answer a value its page does not list."""
-
-    pending: object = None
-
-    def _body(self) -> object:
-        body, self.pending = (self.pending, None) if self.pending is not None else (super()._body(), None)
-        return body
-
-    def _refused(self) -> bool:
-        body = self._body()
-        color = body.get("color") if isinstance(body, dict) else None
-        if isinstance(color, str) and color != "teal":
-            self._error(400, "color is not one of the possible values")
-            return True
-        self.pending = body
-        return False
-
-    def do_POST(self):
-        if not self._refused():
-            try:
-                super().do_POST()
-            finally:
-                self.pending = None
-
-    def do_PATCH(self):
-        if not self._refused():
-            try:
-                super().do_PATCH()
-            finally:
-                self.pending = None
-
-
-def test_a_property_with_one_listed_value_is_not_what_the_lifecycle_changes() -> None:
+def test_a_property_with_one_listed_value_is_not_what_the_lifecycle_changes(http_server) -> None:
     """With one listed value there is no other listed one to change to: the lifecycle's update changes
     another property (size), and the filter checks do not make up values for it. Before, LIFE-003 sent a
     made-up color and failed a legal server for refusing it."""
@@ -245,14 +167,9 @@ def test_a_property_with_one_listed_value_is_not_what_the_lifecycle_changes() ->
             pages[4],
         ]
     )
-    handler = type("Handler", (_OneColor,), {"store": {}, "broken": False})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        result = run_on(spec, f"http://127.0.0.1:{server.server_address[1]}", seed=7)
-    finally:
-        server.shutdown()
-        server.server_close()
+    # lists, and takes, one color only (`teal`) on create and on update
+    one = {"allowed": ("teal",), "methods": frozenset({"POST", "PATCH"})}
+    result = run_on(spec, gadget_url(http_server, _Refusing, **one), seed=7)
     got = {r.check.id: r for r in result.results}
     for cid in ("LIFE-001", "LIFE-003", "LIFE-004", "LIFE-006"):
         assert got[cid].status is Status.PASS, got[cid]

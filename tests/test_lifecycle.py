@@ -223,19 +223,8 @@ class _ListHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def serve_list():
-    started: list[ListTarget] = []
-
-    def start(pages, on_page: int) -> ListTarget:
-        server = ListTarget(pages, on_page)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.shutdown()
-        server.server_close()
+def serve_list(http_server):
+    return lambda pages, on_page: http_server(ListTarget(pages, on_page))
 
 
 def _life_002(gadget, target: ListTarget):

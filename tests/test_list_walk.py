@@ -9,7 +9,6 @@ answers written as text so a body can repeat a name."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -148,19 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def depot():
-    started: list[Depot] = []
-
-    def start(**how) -> Depot:
-        server = Depot(**how)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.shutdown()
-        server.server_close()
+def depot(http_server):
+    return lambda **how: http_server(Depot(**how))
 
 
 def life(spec, server: Depot, *select: str):

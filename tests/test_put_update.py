@@ -9,7 +9,6 @@ written here: PUT stores exactly the body it got (so anything not sent is gone).
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -120,19 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def things():
-    started: list[Things] = []
-
-    def start(**how) -> Things:
-        server = Things(**how)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.shutdown()
-        server.server_close()
+def things(http_server):
+    return lambda **how: http_server(Things(**how))
 
 
 def statuses(spec, server: Things, *select: str, values: tuple[str, ...] = ()):

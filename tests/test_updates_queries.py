@@ -7,7 +7,6 @@ independently written server on 127.0.0.1 that answers differently but legally, 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -204,6 +203,9 @@ def test_a_failing_update_is_shrunk_and_names_the_seed(gadget):
 # ------------------------------------------------ an independent legal server and its broken twin
 
 
+_UNREAD = object()  # a request whose body the handler has not read yet
+
+
 class _Gadgets(BaseHTTPRequestHandler):
     """Gadgets written apart from the reference: upper-case GUIDs, 200 with the object on every update,
     422 for a bad update, $select always with the id, a $filter it cannot apply refused with 400, an unknown
@@ -212,6 +214,7 @@ class _Gadgets(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     store: ClassVar[dict[str, dict]] = {}
     broken = False
+    parsed: object = _UNREAD
 
     def log_message(self, *args):
         pass
@@ -228,12 +231,20 @@ class _Gadgets(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._send(status, {"error": {"code": "invalidRequest", "message": message}})
 
+    def parse_request(self) -> bool:
+        self.parsed = _UNREAD  # a new request on the connection: its body is not read yet
+        return super().parse_request()
+
     def _body(self) -> object:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            return json.loads(raw or b"null")
-        except ValueError:
-            return None
+        """The request's JSON body (None when it is no JSON), read once per request. A subclass may look
+        at it first, or set `parsed` to the body this handler should act on."""
+        if self.parsed is _UNREAD:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                self.parsed = json.loads(raw or b"null")
+            except ValueError:
+                self.parsed = None
+        return self.parsed
 
     def _route(self) -> tuple[str | None, dict[str, list[str]]]:
         parts = urlsplit(self.path)
@@ -334,20 +345,17 @@ class _Gadgets(BaseHTTPRequestHandler):
             self._send(204) if self.store.pop(key, None) else self._error(404, "not found")
 
 
-@pytest.fixture
-def independent():
-    def serve(*, broken: bool):
-        handler = type("Handler", (_Gadgets,), {"store": {}, "broken": broken})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+def gadget_url(http_server, base: type[_Gadgets] = _Gadgets, **attrs: object) -> str:
+    """The URL of a gadget server with handler `base` (its class attributes `attrs`) and a store of its own,
+    started with the `http_server` fixture."""
+    handler = type("Handler", (base,), {"store": {}, **attrs})
+    server = http_server(ThreadingHTTPServer(("127.0.0.1", 0), handler))
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
-    servers: list[ThreadingHTTPServer] = []
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+
+@pytest.fixture
+def independent(http_server):
+    return lambda *, broken: gadget_url(http_server, broken=broken)
 
 
 def test_an_independent_legal_server_passes_and_its_broken_twin_fails(gadget, independent):
